@@ -1,0 +1,169 @@
+package dev.writ.policy;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A loaded, validated policy: roles for people, deny rules that take roles away, and host
+ * rules for workloads. Immutable and safe to share between threads. Everything is denied
+ * unless a role (or a host rule) allows it.
+ */
+public final class Policy {
+
+    /** A hostname a workload may request: lower-case DNS labels, no wildcard, no trailing dot. */
+    private static final Pattern HOSTNAME =
+            Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    private final List<Role> roles;
+    private final Map<String, Role> rolesByName = new LinkedHashMap<>();
+    private final List<DenyRule> denyRules;
+    private final List<HostRule> hostRules;
+
+    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules) {
+        this.roles = List.copyOf(roles);
+        this.denyRules = List.copyOf(denyRules);
+        this.hostRules = List.copyOf(hostRules);
+        for (Role role : this.roles) {
+            if (rolesByName.put(role.name(), role) != null) {
+                throw new IllegalArgumentException("duplicate role '" + role.name() + "'");
+            }
+        }
+    }
+
+    /**
+     * Loads every {@code *.yaml} and {@code *.yml} file directly in {@code dir} (not in
+     * subdirectories; names starting with '.' are skipped), in order of file name, as one policy.
+     */
+    public static Policy load(Path dir) throws PolicyException {
+        String dirName = dir.toString();
+        List<Path> files;
+        try (Stream<Path> entries = Files.list(dir)) {
+            files = entries
+                    .filter(Files::isRegularFile)
+                    .filter(p -> {
+                        String name = p.getFileName().toString();
+                        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
+                    })
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new PolicyException(dirName, 0, "cannot read the policy directory: " + e, e);
+        }
+        if (files.isEmpty()) {
+            throw new PolicyException(dirName, 0, "no *.yaml or *.yml policy file in the directory");
+        }
+        PolicyLoader loader = new PolicyLoader();
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (CharacterCodingException e) {
+                throw new PolicyException(name, 0, "not valid UTF-8", e);
+            } catch (IOException e) {
+                throw new PolicyException(name, 0, "cannot read: " + e, e);
+            }
+            loader.add(name, text);
+        }
+        return loader.build();
+    }
+
+    /** Parses one YAML document as a whole policy; {@code sourceName} appears in error messages. */
+    public static Policy parse(String sourceName, String yaml) throws PolicyException {
+        PolicyLoader loader = new PolicyLoader();
+        loader.add(sourceName, yaml);
+        return loader.build();
+    }
+
+    /** What a person with this identity may get; denied unless a role applies. */
+    public UserDecision evaluateUser(Identity id) {
+        return UserEvaluation.run(this, Objects.requireNonNull(id, "id")).decision();
+    }
+
+    /** A trace of {@link #evaluateUser}: each role (matched, or why not), each deny rule, the principals, the result. */
+    public String explain(Identity id) {
+        return UserEvaluation.run(this, Objects.requireNonNull(id, "id")).explanation();
+    }
+
+    /**
+     * Which of the requested hostnames a workload may get in a host certificate: the first host
+     * rule that matches the workload decides, and every requested hostname must match one of
+     * its patterns (else the whole request is denied).
+     */
+    public HostDecision evaluateHost(Identity workload, List<String> requestedHostnames) {
+        Objects.requireNonNull(workload, "workload");
+        if (requestedHostnames == null || requestedHostnames.isEmpty()) {
+            return HostDecision.deny("no hostname requested");
+        }
+        LinkedHashSet<String> hostnames = new LinkedHashSet<>();
+        for (String hostname : requestedHostnames) {
+            if (hostname == null || hostname.isEmpty()) {
+                return HostDecision.deny("empty hostname requested");
+            }
+            if (Glob.hasWildcard(hostname)) {
+                return HostDecision.deny("hostname '" + hostname + "' has a wildcard; request exact hostnames");
+            }
+            if (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches()) {
+                return HostDecision.deny("hostname '" + hostname + "' is not a valid DNS name"
+                        + " (lower-case letters, digits, '-' and '.')");
+            }
+            hostnames.add(hostname);
+        }
+        Optional<HostRule> rule = hostRules.stream().filter(r -> r.match().matches(workload)).findFirst();
+        if (rule.isEmpty()) {
+            return HostDecision.deny("no host rule matches");
+        }
+        for (String hostname : hostnames) {
+            if (!rule.get().allows(hostname)) {
+                return HostDecision.deny("hostname " + hostname + " is not allowed for rule '" + rule.get().name() + "'");
+            }
+        }
+        HostGrant grant = new HostGrant(rule.get().name(), List.copyOf(hostnames), rule.get().defaultTtl(),
+                rule.get().maxTtl());
+        return HostDecision.allow("allowed by rule '" + rule.get().name() + "'", grant);
+    }
+
+    /**
+     * Whether any of the named roles reaches the target (a hostname) with these labels; role
+     * names the policy does not know reach nothing.
+     */
+    public boolean allowsTarget(Collection<String> roleNames, String target, Map<String, String> labels) {
+        Objects.requireNonNull(target, "target");
+        for (String name : roleNames) {
+            Role role = rolesByName.get(name);
+            if (role != null && role.targets().stream().anyMatch(t -> t.matches(target, labels))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Optional<Role> role(String name) {
+        return Optional.ofNullable(rolesByName.get(name));
+    }
+
+    /** All roles, in the order of the files (by name) and within each file. */
+    public List<Role> roles() {
+        return roles;
+    }
+
+    public List<DenyRule> denyRules() {
+        return denyRules;
+    }
+
+    public List<HostRule> hostRules() {
+        return hostRules;
+    }
+}

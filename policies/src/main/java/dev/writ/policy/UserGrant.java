@@ -1,0 +1,47 @@
+package dev.writ.policy;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What the roles that apply to an identity allow, merged: principals, targets and extensions
+ * are unions; TTLs and the idle timeout the shortest; recording the strictest.
+ *
+ * @param roles           the roles behind the grant, in policy order
+ * @param principals      sorted, never empty
+ * @param defaultTtl      the lifetime when the client asks none
+ * @param maxTtl          no certificate from this grant lives longer
+ * @param criticalOptions {@code source-address} and/or {@code force-command} when a role pins them
+ * @param idleTimeout     null when no role sets one
+ */
+public record UserGrant(List<String> roles, Set<String> principals, Duration defaultTtl, Duration maxTtl,
+                        Set<String> extensions, Map<String, String> criticalOptions, List<TargetRule> targets,
+                        RecordingMode recording, boolean recordInput, Duration idleTimeout) {
+
+    public UserGrant {
+        roles = List.copyOf(roles);
+        if (roles.isEmpty()) {
+            throw new IllegalArgumentException("a grant comes from at least one role");
+        }
+        principals = Collections.unmodifiableSet(new TreeSet<>(principals));
+        if (principals.isEmpty()) {
+            throw new IllegalArgumentException("a grant has at least one principal");
+        }
+        for (String principal : principals) {
+            if (!PrincipalTemplate.VALID_PRINCIPAL.matcher(principal).matches()) {
+                throw new IllegalArgumentException("invalid principal '" + principal + "'");
+            }
+        }
+        Role.checkTtls(defaultTtl, maxTtl);
+        extensions = Collections.unmodifiableSet(new TreeSet<>(extensions));
+        criticalOptions = Collections.unmodifiableMap(new TreeMap<>(criticalOptions));
+        targets = List.copyOf(targets);
+        Objects.requireNonNull(recording, "recording");
+    }
+}
