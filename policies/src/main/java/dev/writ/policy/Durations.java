@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Policy durations: {@code 90s}, {@code 30m}, {@code 8h}, {@code 7d}, {@code 1h30m} (units in d, h, m, s order). */
-final class Durations {
+public final class Durations {
 
     private static final Pattern FORMAT =
             Pattern.compile("(?:(\\d{1,6})d)?(?:(\\d{1,7})h)?(?:(\\d{1,9})m)?(?:(\\d{1,10})s)?");
@@ -16,7 +16,7 @@ final class Durations {
     private Durations() {}
 
     /** The duration, or empty when the text is not a positive duration in this format. */
-    static Optional<Duration> parse(String text) {
+    public static Optional<Duration> parse(String text) {
         Matcher m = FORMAT.matcher(text);
         if (text.isEmpty() || !m.matches()) {
             return Optional.empty();
@@ -29,7 +29,7 @@ final class Durations {
     }
 
     /** The shortest text in the policy format, e.g. {@code 1h30m}, {@code 7d}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long seconds = d.getSeconds();
         if (seconds == 0) {
             return "0s";

@@ -1,0 +1,107 @@
+package dev.writ.ca;
+
+import dev.writ.ca.config.CaConfig;
+import dev.writ.ca.config.ConfigException;
+import dev.writ.ca.config.ConfigLoader;
+import dev.writ.ca.http.Routes;
+import dev.writ.ca.issue.UserCertificateService;
+import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.sign.OpenSshCertificateSigner;
+import dev.writ.ca.store.Store;
+import dev.writ.ca.token.TokenVerifier;
+import dev.writ.policy.Policy;
+import dev.writ.policy.PolicyException;
+import java.nio.file.Path;
+import java.security.Security;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar writ-ca.jar --config FILE}: reads the config once and wires the CA by hand. */
+@Command(name = "writ-ca", mixinStandardHelpOptions = true, description = "The writ certificate authority.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "The CA configuration (YAML).")
+    Path configFile;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CaConfig config;
+        try {
+            config = ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            System.err.println("writ-ca: " + e.getMessage());
+            return 2;
+        }
+        Logging.configure(config.logFormat());
+        try {
+            CaServer server = start(config, Clock.systemUTC());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "writ-ca-shutdown"));
+            LoggerFactory.getLogger(Main.class).info("writ CA listening on {}://{}:{}",
+                    config.tls() == null ? "http" : "https", config.listen().host(), server.port());
+            return waitForever();
+        } catch (StartupException e) {
+            System.err.println("writ-ca: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Builds every part from the config and starts serving. Also the entry point of tests and benchmarks. */
+    public static CaServer start(CaConfig config, Clock clock) throws StartupException {
+        Security.addProvider(new BouncyCastleProvider());
+        CaMetrics metrics = new CaMetrics();
+        CaKeyRing keys;
+        Policy policy;
+        Store store;
+        try {
+            keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
+        } catch (Exception e) {
+            throw new StartupException("cannot load the CA keys from " + config.keys() + ": " + e.getMessage());
+        }
+        try {
+            policy = Policy.load(config.policies());
+        } catch (PolicyException e) {
+            throw new StartupException("policy: " + e.getMessage());
+        }
+        try {
+            store = Store.openSqlite(config.sqlitePath(), metrics::storeCommitted);
+        } catch (Exception e) {
+            throw new StartupException(e.getMessage());
+        }
+        TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
+        var signer = new OpenSshCertificateSigner(keys);
+        var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics);
+        Routes routes = new Routes(keys, store, metrics, verifier, userCertificates, clock);
+        try {
+            return new CaServer(config, routes, store).start();
+        } catch (RuntimeException e) {
+            store.close();
+            throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
+        }
+    }
+
+    private static int waitForever() {
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** The CA cannot start; the message says why in one line. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+}

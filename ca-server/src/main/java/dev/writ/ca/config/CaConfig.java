@@ -1,0 +1,123 @@
+package dev.writ.ca.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.writ.ca.token.IssuerConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The CA's whole configuration, loaded once from one YAML file by {@link ConfigLoader} and
+ * validated here. Relative paths are resolved against the directory of the config file.
+ *
+ * @param listen    {@code host:port} to serve HTTP(S) on
+ * @param store     {@code sqlite:PATH} (the embedded default)
+ * @param keys      directory of the CA key files; {@code user_ca} and {@code host_ca} are generated there when absent
+ * @param keyType   algorithm of generated CA keys: ed25519 (default), ecdsa, rsa
+ * @param policies  directory of policy YAML files
+ * @param issuers   OIDC issuers whose ID tokens are accepted
+ * @param tls       certificate and key (PEM) to serve HTTPS; required on a non-loopback address
+ * @param tlsTerminatedByProxy say explicitly that a TLS-terminating proxy sits in front
+ * @param logFormat {@code text} (one line per event) or {@code json}
+ */
+public record CaConfig(
+        @JsonProperty("listen") Listen listen,
+        @JsonProperty("store") String store,
+        @JsonProperty("keys") Path keys,
+        @JsonProperty("key_type") KeyType keyType,
+        @JsonProperty("policies") Path policies,
+        @JsonProperty("issuers") List<IssuerConfig> issuers,
+        @JsonProperty("tls") Tls tls,
+        @JsonProperty("tls_terminated_by_proxy") Boolean tlsTerminatedByProxy,
+        @JsonProperty("log_format") LogFormat logFormat) {
+
+    public enum KeyType { ed25519, ecdsa, rsa }
+
+    public enum LogFormat { text, json }
+
+    public record Tls(@JsonProperty("certificate") Path certificate, @JsonProperty("key") Path key) {
+        public Tls {
+            require(certificate != null, "tls.certificate is required");
+            require(key != null, "tls.key is required");
+        }
+    }
+
+    public CaConfig {
+        require(listen != null, "listen is required (e.g. 127.0.0.1:8080)");
+        require(store != null && !store.isBlank(), "store is required (e.g. sqlite:./data/writ.db)");
+        require(store.startsWith("sqlite:") && store.length() > "sqlite:".length(),
+                "store must be sqlite:PATH, got '" + store + "'");
+        require(keys != null, "keys is required (a directory for the CA keys)");
+        require(policies != null, "policies is required (a directory of policy files)");
+        require(issuers != null && !issuers.isEmpty(), "issuers must name at least one OIDC issuer");
+        issuers = List.copyOf(issuers);
+        keyType = Objects.requireNonNullElse(keyType, KeyType.ed25519);
+        tlsTerminatedByProxy = Boolean.TRUE.equals(tlsTerminatedByProxy);
+        logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
+        require(tls != null || tlsTerminatedByProxy || listen.isLoopback(),
+                "listen " + listen + " is not a loopback address: configure tls (certificate and key)"
+                        + " or set tls_terminated_by_proxy: true when a TLS-terminating proxy sits in front");
+        require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
+    }
+
+    /** The SQLite database path named by {@link #store()}. */
+    public Path sqlitePath() {
+        return Path.of(store.substring("sqlite:".length()));
+    }
+
+    /** Returns a copy whose relative paths are resolved against {@code base}. */
+    public CaConfig resolvedAgainst(Path base) {
+        return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
+                keyType, base.resolve(policies).normalize(), issuers,
+                tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
+                tlsTerminatedByProxy, logFormat);
+    }
+
+    /** {@code host:port}; the host may be an IPv6 literal in brackets. */
+    public record Listen(String host, int port) {
+        public Listen {
+            require(host != null && !host.isBlank(), "listen needs a host");
+            require(port >= 0 && port <= 65535, "listen port must be 0..65535");
+        }
+
+        public static Listen parse(String text) {
+            int colon = text.lastIndexOf(':');
+            require(colon > 0, "listen must be host:port, got '" + text + "'");
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                return new Listen(host, Integer.parseInt(text.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("listen port must be a number, got '" + text.substring(colon + 1) + "'");
+            }
+        }
+
+        public boolean isLoopback() {
+            try {
+                for (InetAddress address : InetAddress.getAllByName(host)) {
+                    if (!address.isLoopbackAddress()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

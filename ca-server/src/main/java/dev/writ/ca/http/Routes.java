@@ -1,0 +1,109 @@
+package dev.writ.ca.http;
+
+import dev.writ.ca.RequestRefused;
+import dev.writ.ca.issue.UserCertificateService;
+import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.store.Store;
+import dev.writ.ca.store.StoreException;
+import dev.writ.ca.token.TokenVerifier;
+import dev.writ.protocol.api.CaKeysResponse;
+import dev.writ.protocol.api.Problem;
+import dev.writ.protocol.api.UserCertRequest;
+import dev.writ.protocol.ssh.PublicKeys;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Every endpoint of the CA, in one place. Handlers do HTTP only; decisions live in the services. */
+public final class Routes {
+
+    /** Largest request body accepted; larger ones get 413. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private final CaKeyRing keys;
+    private final Store store;
+    private final CaMetrics metrics;
+    private final UserCertificateService userCertificates;
+    private final Authentication authentication;
+    private final Problems problems;
+
+    public Routes(CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
+                  UserCertificateService userCertificates, Clock clock) {
+        this.keys = keys;
+        this.store = store;
+        this.metrics = metrics;
+        this.userCertificates = userCertificates;
+        this.authentication = new Authentication(verifier);
+        this.problems = new Problems(store, metrics, clock);
+    }
+
+    public void register(JavalinConfig config) {
+        config.http.maxRequestSize = MAX_BODY_BYTES;
+        var routes = config.routes;
+        routes.beforeMatched(authentication::check);
+
+        routes.get("/healthz", ctx -> ctx.result("ok"), Access.ANYONE);
+        routes.get("/readyz", this::ready, Access.ANYONE);
+        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()), Access.ANYONE);
+        routes.get("/v1/ca", this::caKeys, Access.ANYONE);
+        routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
+        routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
+        routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
+
+        routes.exception(RequestRefused.class, problems::refused);
+        routes.exception(HttpResponseException.class, problems::http);
+        routes.exception(StoreException.class, problems::store);
+        routes.exception(Exception.class, problems::unexpected);
+        routes.error(404, ctx -> {
+            if (!Problem.MEDIA_TYPE.equals(ctx.contentType())) {
+                Problems.respond(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
+            }
+        });
+        routes.error(405, ctx -> Problems.respond(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
+    }
+
+    private void ready(Context ctx) {
+        boolean ready = store.isReachable() && keys.user() != null && keys.host() != null;
+        if (ready) {
+            ctx.result("ready");
+        } else {
+            Problems.respond(ctx, 503, "not_ready", "the store is not reachable");
+        }
+    }
+
+    private void caKeys(Context ctx) {
+        ctx.contentType("application/json").result(Json.write(new CaKeysResponse(
+                keys.user().trusted().stream().map(PublicKeys::toLine).toList(),
+                keys.host().trusted().stream().map(PublicKeys::toLine).toList())));
+    }
+
+    private void knownHosts(Context ctx) {
+        ctx.contentType("text/plain").result(keys.host().trusted().stream()
+                .map(key -> "@cert-authority * " + PublicKeys.toLine(key) + "\n")
+                .collect(Collectors.joining()));
+    }
+
+    private void userCertificate(Context ctx) throws Exception {
+        UserCertRequest requested = Json.read(body(ctx), UserCertRequest.class);
+        var response = userCertificates.issue(Authentication.token(ctx), requested, ctx.ip());
+        ctx.status(201).contentType("application/json").result(Json.write(response));
+    }
+
+    /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */
+    private static byte[] body(Context ctx) throws RequestRefused {
+        String contentType = ctx.contentType();
+        if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
+            throw RequestRefused.badRequest("bad_content_type", "Content-Type must be application/json");
+        }
+        return ctx.bodyAsBytes();
+    }
+
+    private static String lines(List<PublicKey> keys) {
+        return keys.stream().map(key -> PublicKeys.toLine(key) + "\n").collect(Collectors.joining());
+    }
+}

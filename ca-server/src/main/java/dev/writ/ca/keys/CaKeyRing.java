@@ -1,0 +1,117 @@
+package dev.writ.ca.keys;
+
+import dev.writ.ca.config.CaConfig.KeyType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The user CA and the host CA, read from (or generated into) the keys directory:
+ * <ul>
+ *   <li>{@code user_ca}, {@code host_ca}: the signing keys, OpenSSH private-key files, mode 0600,
+ *       optionally encrypted with the passphrase in {@code WRIT_CA_KEY_PASSPHRASE};</li>
+ *   <li>{@code user_ca-*.pub}, {@code host_ca-*.pub}: further trusted keys (the previous key during
+ *       a rotation), published but never used to sign.</li>
+ * </ul>
+ */
+public record CaKeyRing(CaKey user, CaKey host) {
+
+    public static final String PASSPHRASE_ENV = "WRIT_CA_KEY_PASSPHRASE";
+    private static final Logger LOG = LoggerFactory.getLogger(CaKeyRing.class);
+
+    public static CaKeyRing loadOrCreate(Path dir, KeyType type, String passphrase) throws IOException, GeneralSecurityException {
+        KeyFiles.ensurePrivateDirectory(dir);
+        return new CaKeyRing(loadOrCreate(dir, "user_ca", type, passphrase), loadOrCreate(dir, "host_ca", type, passphrase));
+    }
+
+    private static CaKey loadOrCreate(Path dir, String name, KeyType type, String passphrase)
+            throws IOException, GeneralSecurityException {
+        Path file = dir.resolve(name);
+        KeyPair pair;
+        if (Files.exists(file)) {
+            KeyFiles.requireOwnerOnly(file);
+            pair = read(file, passphrase);
+        } else {
+            pair = generate(type);
+            KeyFiles.writeSecret(file, encode(pair, "writ " + name, passphrase));
+            KeyFiles.writePublic(dir.resolve(name + ".pub"),
+                    (PublicKeyEntry.toString(pair.getPublic()) + " writ " + name + "\n").getBytes(StandardCharsets.UTF_8));
+            LOG.info("generated {} {} key in {}", name, KeyUtils.getKeyType(pair), dir);
+        }
+        return new CaKey(pair, readTrusted(dir, name));
+    }
+
+    static KeyPair generate(KeyType type) throws GeneralSecurityException {
+        return switch (type) {
+            case ed25519 -> KeyUtils.generateKeyPair(KeyPairNames.ED25519, 256);
+            case ecdsa -> KeyUtils.generateKeyPair(KeyPairNames.ECDSA_P256, 256);
+            case rsa -> KeyUtils.generateKeyPair(KeyPairNames.RSA, 4096);
+        };
+    }
+
+    private static KeyPair read(Path file, String passphrase) throws IOException, GeneralSecurityException {
+        FilePasswordProvider passwords = passphrase == null ? FilePasswordProvider.EMPTY : FilePasswordProvider.of(passphrase);
+        try (InputStream in = Files.newInputStream(file)) {
+            Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, passwords);
+            Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
+            if (it == null || !it.hasNext()) {
+                throw new IOException(file + " holds no private key");
+            }
+            return it.next();
+        }
+    }
+
+    private static byte[] encode(KeyPair pair, String comment, String passphrase) throws IOException, GeneralSecurityException {
+        OpenSSHKeyEncryptionContext encryption = null;
+        if (passphrase != null) {
+            encryption = new OpenSSHKeyEncryptionContext();
+            encryption.setCipherName("AES");
+            encryption.setCipherMode("CTR");
+            encryption.setCipherType("256");
+            encryption.setPassword(passphrase);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, comment, encryption, out);
+        return out.toByteArray();
+    }
+
+    private static List<PublicKey> readTrusted(Path dir, String name) throws IOException, GeneralSecurityException {
+        List<PublicKey> keys = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, name + "-*.pub")) {
+            List<Path> sorted = new ArrayList<>();
+            files.forEach(sorted::add);
+            sorted.sort(null);
+            for (Path file : sorted) {
+                String line = Files.readString(file).strip();
+                keys.add(PublicKeyEntry.parsePublicKeyEntry(line).resolvePublicKey(null, null, null));
+            }
+        }
+        return keys;
+    }
+
+    /** JCA algorithm names MINA's key generator expects. */
+    private static final class KeyPairNames {
+        static final String ED25519 = "ssh-ed25519";
+        static final String ECDSA_P256 = "ecdsa-sha2-nistp256";
+        static final String RSA = "ssh-rsa";
+    }
+}

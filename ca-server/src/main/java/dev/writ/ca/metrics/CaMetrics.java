@@ -1,0 +1,46 @@
+package dev.writ.ca.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The CA's Prometheus metrics. Labels never carry identities, tokens or keys. */
+public final class CaMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer issuance = Timer.builder("writ_issuance")
+            .description("Time to answer a certificate request that was signed, from parsing to the durable audit record")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(5))
+            .register(registry);
+    private final Timer storeCommit = Timer.builder("writ_store_commit")
+            .description("Time of one store transaction (a group of writes)")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(5))
+            .register(registry);
+
+    public void issued(String kind, long nanos) {
+        Counter.builder("writ_certificates_issued").description("Certificates signed and recorded")
+                .tag("kind", kind).register(registry).increment();
+        issuance.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void refused(String reason) {
+        Counter.builder("writ_refusals").description("Requests refused, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    public void storeCommitted(long nanos) {
+        storeCommit.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,289 @@
+package dev.writ.ca.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The CA's durable state: issued certificates and the hash-chained audit log, in SQLite (WAL,
+ * synchronous=FULL, one writer). Every write returns only once its transaction is committed.
+ */
+public final class Store implements AutoCloseable {
+
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final long WRITE_TIMEOUT_SECONDS = 10;
+
+    private final Connection writeConnection;
+    private final Connection readConnection;
+    private final GroupCommitWriter writer;
+    private final ChainTail tail;
+
+    private Store(Connection writeConnection, Connection readConnection, Consumer<Long> commitNanos) throws SQLException {
+        this.writeConnection = writeConnection;
+        this.readConnection = readConnection;
+        this.tail = ChainTail.load(writeConnection);
+        this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
+    }
+
+    /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
+    public static Store openSqlite(Path file, Consumer<Long> commitNanos) throws StoreException {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            SQLiteConfig config = new SQLiteConfig();
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+            config.setBusyTimeout(5_000);
+            config.enforceForeignKeys(true);
+            SQLiteDataSource dataSource = new SQLiteDataSource(config);
+            dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+            Connection write = dataSource.getConnection();
+            write.setAutoCommit(false);
+            Connection read = dataSource.getConnection();
+            return new Store(write, read, commitNanos);
+        } catch (Exception e) {
+            throw new StoreException("cannot open the store at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records an issued certificate and its audit event in one transaction. */
+    public void recordIssuance(IssuedCertificate certificate, AuditEvent event) throws StoreException {
+        await(writer.submit((connection, state) -> {
+            insertCertificate(connection, certificate);
+            tail.append(connection, event, canonical(event));
+        }));
+    }
+
+    /** Appends one audit event, durably. */
+    public void audit(AuditEvent event) throws StoreException {
+        String details = canonical(event);
+        await(writer.submit((connection, state) -> tail.append(connection, event, details)));
+    }
+
+    private static void insertCertificate(Connection connection, IssuedCertificate c) throws SQLException, StoreException {
+        try (PreparedStatement insert = connection.prepareStatement("""
+                INSERT INTO certificates (serial, kind, key_id, principals, valid_after, valid_before, key_fingerprint,
+                                          identity, issuer, client_address, roles, issued_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            insert.setLong(1, c.serial());
+            insert.setString(2, c.kind());
+            insert.setString(3, c.keyId());
+            insert.setString(4, json(c.principals()));
+            insert.setLong(5, c.validAfter().getEpochSecond());
+            insert.setLong(6, c.validBefore().getEpochSecond());
+            insert.setString(7, c.keyFingerprint());
+            insert.setString(8, c.identity());
+            insert.setString(9, c.issuer());
+            insert.setString(10, c.clientAddress());
+            insert.setString(11, json(c.roles()));
+            insert.setLong(12, c.issuedAt().toEpochMilli());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                throw new SerialConflictException(c.serial());
+            }
+            throw e;
+        }
+    }
+
+    /** The certificate with this serial, if the CA issued it. */
+    public synchronized java.util.Optional<IssuedCertificate> certificate(long serial) throws StoreException {
+        try (PreparedStatement select = readConnection.prepareStatement(
+                "SELECT * FROM certificates WHERE serial = ?")) {
+            select.setLong(1, serial);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of(new IssuedCertificate(rs.getLong("serial"), rs.getString("kind"),
+                        rs.getString("key_id"), List.of(CANONICAL.readValue(rs.getString("principals"), String[].class)),
+                        Instant.ofEpochSecond(rs.getLong("valid_after")), Instant.ofEpochSecond(rs.getLong("valid_before")),
+                        rs.getString("key_fingerprint"), rs.getString("identity"), rs.getString("issuer"),
+                        rs.getString("client_address"), List.of(CANONICAL.readValue(rs.getString("roles"), String[].class)),
+                        Instant.ofEpochMilli(rs.getLong("issued_at"))));
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new StoreException("cannot read certificate", e);
+        }
+    }
+
+    /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
+    public synchronized List<StoredAuditEvent> auditEvents(long afterSeq, int limit) throws StoreException {
+        try (PreparedStatement select = readConnection.prepareStatement(
+                "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")) {
+            select.setLong(1, afterSeq);
+            select.setInt(2, limit);
+            List<StoredAuditEvent> events = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    events.add(new StoredAuditEvent(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")),
+                            rs.getString("type"), rs.getString("actor"), rs.getString("outcome"),
+                            rs.getString("client_address"), rs.getString("details"), rs.getString("prev_hash"),
+                            rs.getString("hash")));
+                }
+            }
+            return events;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the audit log", e);
+        }
+    }
+
+    /** Re-checks the whole audit hash chain against the stored head. */
+    public AuditChain.Verification verifyAudit() throws StoreException {
+        List<StoredAuditEvent> all = new ArrayList<>();
+        long after = 0;
+        for (List<StoredAuditEvent> page; !(page = auditEvents(after, 10_000)).isEmpty(); ) {
+            all.addAll(page);
+            after = page.get(page.size() - 1).seq();
+        }
+        synchronized (this) {
+            try (Statement s = readConnection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+                return rs.next()
+                        ? AuditChain.verify(all, rs.getLong(1), rs.getString(2))
+                        : AuditChain.verify(all, null, null);
+            } catch (SQLException e) {
+                throw new StoreException("cannot read the audit head", e);
+            }
+        }
+    }
+
+    /** True when the database answers a query: for {@code /readyz}. */
+    public synchronized boolean isReachable() {
+        try (Statement s = readConnection.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+            return rs.next();
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        try {
+            writeConnection.close();
+            readConnection.close();
+        } catch (SQLException ignored) {
+            // closing: nothing left to protect
+        }
+    }
+
+    private static void await(CompletableFuture<Void> done) throws StoreException {
+        try {
+            done.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("the store failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new StoreException("the store did not commit within " + WRITE_TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while writing", e);
+        }
+    }
+
+    static String canonical(AuditEvent event) {
+        return json(event.details());
+    }
+
+    private static String json(Object value) {
+        try {
+            return CANONICAL.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not serializable to JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.contains("UNIQUE") || message.contains("PRIMARYKEY") || "23505".equals(e.getSQLState());
+    }
+
+    /** The audit chain's last sequence number and hash, advanced by the writer and rolled back with a failed batch. */
+    private static final class ChainTail implements GroupCommitWriter.BatchState {
+        private long seq;
+        private String hash;
+        private long savedSeq;
+        private String savedHash;
+
+        static ChainTail load(Connection connection) throws SQLException {
+            ChainTail tail = new ChainTail();
+            tail.seq = 0;
+            tail.hash = AuditChain.GENESIS;
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+                if (rs.next()) {
+                    tail.seq = rs.getLong(1);
+                    tail.hash = rs.getString(2);
+                }
+            }
+            connection.commit();
+            return tail;
+        }
+
+        void append(Connection connection, AuditEvent event, String details) throws SQLException {
+            long next = seq + 1;
+            long at = event.at().toEpochMilli();
+            String outcome = event.outcome().name();
+            String newHash = AuditChain.hash(hash, next, at, event.type(), event.actor(), outcome, event.clientAddress(), details);
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO audit_events (seq, at, type, actor, outcome, client_address, details, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                insert.setLong(1, next);
+                insert.setLong(2, at);
+                insert.setString(3, event.type());
+                insert.setString(4, event.actor());
+                insert.setString(5, outcome);
+                insert.setString(6, event.clientAddress());
+                insert.setString(7, details);
+                insert.setString(8, hash);
+                insert.setString(9, newHash);
+                insert.executeUpdate();
+            }
+            try (PreparedStatement head = connection.prepareStatement(
+                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")) {
+                head.setLong(1, next);
+                head.setString(2, newHash);
+                head.executeUpdate();
+            }
+            seq = next;
+            hash = newHash;
+        }
+
+        @Override
+        public void begin() {
+            savedSeq = seq;
+            savedHash = hash;
+        }
+
+        @Override
+        public void rollback() {
+            seq = savedSeq;
+            hash = savedHash;
+        }
+    }
+}

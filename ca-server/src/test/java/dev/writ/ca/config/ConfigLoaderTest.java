@@ -1,0 +1,82 @@
+package dev.writ.ca.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigLoaderTest {
+
+    static final String VALID = """
+            listen: 127.0.0.1:8080
+            store: sqlite:./data/writ.db
+            keys: ./data/keys
+            policies: ./policies
+            issuers:
+              - url: http://127.0.0.1:9000/idp
+                audience: writ
+            """;
+
+    @Test
+    void loadsAValidConfigAndResolvesPathsAgainstItsDirectory() throws Exception {
+        CaConfig config = ConfigLoader.parse("ca.yaml", VALID).resolvedAgainst(Path.of("/etc/writ"));
+        assertEquals("127.0.0.1", config.listen().host());
+        assertEquals(8080, config.listen().port());
+        assertEquals(Path.of("/etc/writ/data/writ.db"), config.sqlitePath());
+        assertEquals(Path.of("/etc/writ/data/keys"), config.keys());
+        assertEquals(CaConfig.KeyType.ed25519, config.keyType());
+        assertEquals(CaConfig.LogFormat.text, config.logFormat());
+        assertEquals("writ", config.issuers().get(0).audience());
+    }
+
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
+                        "ca.yaml:8: unknown key 'listne'; known keys: issuers, key_type, keys, listen, log_format, policies, store, tls, tls_terminated_by_proxy"),
+                Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
+                        "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
+                Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
+                        "ca.yaml:1: listen: listen port must be a number, got 'http'"),
+                Arguments.of("fail/http-issuer-not-loopback", VALID.replace("http://127.0.0.1:9000/idp", "http://idp.example.com"),
+                        null),
+                Arguments.of("fail/non-loopback-listen-without-tls", VALID.replace("127.0.0.1:8080", "0.0.0.0:8080"),
+                        null),
+                Arguments.of("fail/bad-key-type", VALID + "key_type: dsa\n", null),
+                Arguments.of("fail/store-not-sqlite", VALID.replace("sqlite:./data/writ.db", "mysql://x"), null),
+                Arguments.of("fail/no-issuers", VALID.substring(0, VALID.indexOf("issuers:")) + "issuers: []\n",
+                        null),
+                Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
+                Arguments.of("fail/not-yaml", "listen: [\n", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigs")
+    void refusesABadConfigNamingWhere(String name, String yaml, String expected) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("ca.yaml", yaml));
+        if (expected != null) {
+            assertEquals(expected, e.getMessage());
+        } else {
+            assertEquals(true, e.getMessage().matches("ca\\.yaml:\\d+: .+"), e.getMessage());
+        }
+    }
+
+    @Test
+    void namesTheReasonForAnHttpIssuerOffLoopback() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("ca.yaml",
+                VALID.replace("http://127.0.0.1:9000/idp", "http://idp.example.com")));
+        assertEquals(true, e.getMessage().startsWith("ca.yaml:"), e.getMessage());
+        assertEquals(true, e.getMessage().contains("issuers[0]"), e.getMessage());
+    }
+
+    @Test
+    void namesTheReasonForANonLoopbackListenWithoutTls() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("ca.yaml",
+                VALID.replace("127.0.0.1:8080", "0.0.0.0:8080")));
+        assertEquals(true, e.getMessage().contains("is not a loopback address: configure tls"), e.getMessage());
+    }
+}

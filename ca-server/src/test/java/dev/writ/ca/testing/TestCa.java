@@ -1,0 +1,89 @@
+package dev.writ.ca.testing;
+
+import dev.writ.ca.CaServer;
+import dev.writ.ca.Main;
+import dev.writ.ca.config.CaConfig;
+import dev.writ.ca.config.ConfigLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+
+/** A real CA started in-process on a loopback port, with its config, policy and SQLite file in a temp dir. */
+public final class TestCa implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Path dir;
+    private final CaServer server;
+
+    private TestCa(Path dir, CaServer server) {
+        this.dir = dir;
+        this.server = server;
+    }
+
+    /** Starts a CA trusting {@code issuerUrl} (audience {@code writ}) with {@code policyYaml} as its only policy file. */
+    public static TestCa start(Path dir, String issuerUrl, String policyYaml) throws Exception {
+        return start(dir, issuerUrl, policyYaml, Clock.systemUTC());
+    }
+
+    public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock) throws Exception {
+        Files.createDirectories(dir.resolve("policies"));
+        Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
+        Path configFile = dir.resolve("ca.yaml");
+        Files.writeString(configFile, """
+                listen: 127.0.0.1:0
+                store: sqlite:./data/writ.db
+                keys: ./data/keys
+                policies: ./policies
+                issuers:
+                  - url: %s
+                    audience: writ
+                """.formatted(issuerUrl));
+        CaConfig config = ConfigLoader.load(configFile);
+        return new TestCa(dir, Main.start(config, clock));
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    public Path database() {
+        return dir.resolve("data/writ.db");
+    }
+
+    public Path keys() {
+        return dir.resolve("data/keys");
+    }
+
+    /** A JDBC connection to the CA's database, for checking what it stored. */
+    public Connection sql() throws Exception {
+        return DriverManager.getConnection("jdbc:sqlite:" + database());
+    }
+
+    public HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String bearer, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.writ.ca.testing;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
+
+/** A real OIDC issuer over HTTP on loopback (mock-oauth2-server), issuing ID tokens for tests. */
+public final class TestIdp implements AutoCloseable {
+
+    public static final String ISSUER_ID = "idp";
+    private final MockOAuth2Server server = new MockOAuth2Server();
+
+    public TestIdp() throws Exception {
+        server.start(InetAddress.getByName("127.0.0.1"), 0);
+    }
+
+    public String issuerUrl() {
+        return issuerUrl(ISSUER_ID);
+    }
+
+    public String issuerUrl(String issuerId) {
+        String url = server.issuerUrl(issuerId).toString();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    public MockOAuth2Server server() {
+        return server;
+    }
+
+    /** An ID token for audience {@code writ} with the given email and groups, valid one hour. */
+    public String idToken(String email, List<String> groups) {
+        return idToken(email, Map.of("email", email, "groups", groups));
+    }
+
+    public String idToken(String subject, Map<String, Object> claims) {
+        return server.issueToken(ISSUER_ID, subject, new DefaultOAuth2TokenCallback(ISSUER_ID, subject, "JWT",
+                List.of("writ"), claims, 3600)).serialize();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+    }
+}
