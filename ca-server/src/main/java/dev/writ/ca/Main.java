@@ -80,7 +80,7 @@ public final class Main implements Callable<Integer> {
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics);
-        Routes routes = new Routes(keys, store, metrics, verifier, userCertificates, clock);
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, clock);
         try {
             return new CaServer(config, routes, store).start();
         } catch (RuntimeException e) {

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param tls       certificate and key (PEM) to serve HTTPS; required on a non-loopback address
  * @param tlsTerminatedByProxy say explicitly that a TLS-terminating proxy sits in front
  * @param logFormat {@code text} (one line per event) or {@code json}
+ * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
+ * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -31,7 +33,9 @@ public record CaConfig(
         @JsonProperty("issuers") List<IssuerConfig> issuers,
         @JsonProperty("tls") Tls tls,
         @JsonProperty("tls_terminated_by_proxy") Boolean tlsTerminatedByProxy,
-        @JsonProperty("log_format") LogFormat logFormat) {
+        @JsonProperty("log_format") LogFormat logFormat,
+        @JsonProperty("login") Login login,
+        @JsonProperty("bastion") String bastion) {
 
     public enum KeyType { ed25519, ecdsa, rsa }
 
@@ -41,6 +45,21 @@ public record CaConfig(
         public Tls {
             require(certificate != null, "tls.certificate is required");
             require(key != null, "tls.key is required");
+        }
+    }
+
+    /**
+     * The OIDC client that {@code writ login} acts as.
+     *
+     * @param issuer   one of the configured issuers' URLs
+     * @param clientId the client id registered at that issuer (default: that issuer's audience)
+     * @param scopes   scopes to ask for (default: openid, email, profile, offline_access)
+     */
+    public record Login(@JsonProperty("issuer") String issuer, @JsonProperty("client_id") String clientId,
+                        @JsonProperty("scopes") List<String> scopes) {
+        public Login {
+            scopes = scopes == null ? List.of("openid", "email", "profile", "offline_access") : List.copyOf(scopes);
+            require(scopes.contains("openid"), "login.scopes must include openid");
         }
     }
 
@@ -60,6 +79,17 @@ public record CaConfig(
                 "listen " + listen + " is not a loopback address: configure tls (certificate and key)"
                         + " or set tls_terminated_by_proxy: true when a TLS-terminating proxy sits in front");
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
+        login = resolveLogin(login, issuers);
+    }
+
+    private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
+        if (login == null) {
+            return new Login(issuers.get(0).issuer(), issuers.get(0).audience(), null);
+        }
+        String issuer = login.issuer() == null ? issuers.get(0).issuer() : login.issuer();
+        IssuerConfig match = issuers.stream().filter(i -> i.issuer().equals(issuer)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("login.issuer " + issuer + " is not one of the configured issuers"));
+        return new Login(issuer, login.clientId() == null ? match.audience() : login.clientId(), login.scopes());
     }
 
     /** The SQLite database path named by {@link #store()}. */
@@ -72,7 +102,7 @@ public record CaConfig(
         return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat);
+                tlsTerminatedByProxy, logFormat, login, bastion);
     }
 
     /** {@code host:port}; the host may be an IPv6 literal in brackets. */

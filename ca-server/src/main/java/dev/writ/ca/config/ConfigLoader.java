@@ -54,7 +54,13 @@ public final class ConfigLoader {
                     + inPath(e) + "; known keys: " + e.getKnownPropertyIds().stream().map(Object::toString)
                     .sorted().collect(Collectors.joining(", ")));
         } catch (JsonMappingException e) {
-            throw new ConfigException(where(sourceName, e.getLocation()) + keyOf(e) + rootMessage(e));
+            String message = rootMessage(e);
+            if (pathOf(e).isEmpty()) {
+                // a check across keys, made once the whole file is read: point at the key the message names
+                String key = message.split("[ .]", 2)[0];
+                throw new ConfigException(sourceName + ":" + lineOfKey(yaml, key, e.getLocation()) + ": " + message);
+            }
+            throw new ConfigException(where(sourceName, e.getLocation()) + keyOf(e) + message);
         } catch (JsonProcessingException e) {
             throw new ConfigException(where(sourceName, e.getLocation()) + "invalid YAML: " + e.getOriginalMessage());
         }

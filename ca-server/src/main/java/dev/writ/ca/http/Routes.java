@@ -1,6 +1,7 @@
 package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
@@ -8,6 +9,7 @@ import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.protocol.api.CaKeysResponse;
+import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.Problem;
 import dev.writ.protocol.api.UserCertRequest;
 import dev.writ.protocol.ssh.PublicKeys;
@@ -25,6 +27,7 @@ public final class Routes {
     /** Largest request body accepted; larger ones get 413. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
+    private final LoginConfig loginConfig;
     private final CaKeyRing keys;
     private final Store store;
     private final CaMetrics metrics;
@@ -32,8 +35,10 @@ public final class Routes {
     private final Authentication authentication;
     private final Problems problems;
 
-    public Routes(CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
+    public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, Clock clock) {
+        this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
+                config.bastion());
         this.keys = keys;
         this.store = store;
         this.metrics = metrics;
@@ -50,6 +55,7 @@ public final class Routes {
         routes.get("/healthz", ctx -> ctx.result("ok"), Access.ANYONE);
         routes.get("/readyz", this::ready, Access.ANYONE);
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()), Access.ANYONE);
+        routes.get("/v1/login-config", ctx -> ctx.contentType("application/json").result(Json.write(loginConfig)), Access.ANYONE);
         routes.get("/v1/ca", this::caKeys, Access.ANYONE);
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);

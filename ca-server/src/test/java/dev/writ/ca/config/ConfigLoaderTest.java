@@ -34,10 +34,18 @@ class ConfigLoaderTest {
         assertEquals("writ", config.issuers().get(0).audience());
     }
 
+    @Test
+    void defaultsTheLoginClientToTheFirstIssuer() throws Exception {
+        CaConfig config = ConfigLoader.parse("ca.yaml", VALID);
+        assertEquals("http://127.0.0.1:9000/idp", config.login().issuer());
+        assertEquals("writ", config.login().clientId());
+        assertEquals(java.util.List.of("openid", "email", "profile", "offline_access"), config.login().scopes());
+    }
+
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: issuers, key_type, keys, listen, log_format, policies, store, tls, tls_terminated_by_proxy"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, issuers, key_type, keys, listen, log_format, login, policies, store, tls, tls_terminated_by_proxy"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
@@ -50,6 +58,8 @@ class ConfigLoaderTest {
                 Arguments.of("fail/store-not-sqlite", VALID.replace("sqlite:./data/writ.db", "mysql://x"), null),
                 Arguments.of("fail/no-issuers", VALID.substring(0, VALID.indexOf("issuers:")) + "issuers: []\n",
                         null),
+                Arguments.of("fail/login-issuer-not-configured", VALID + "login:\n  issuer: https://other.example.com\n",
+                        "ca.yaml:8: login.issuer https://other.example.com is not one of the configured issuers"),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
     }

@@ -264,6 +264,14 @@ class UserCertificateApiTest {
         }
 
         @Test
+        void tellsTheCliHowToLogIn() throws Exception {
+            JsonNode login = JSON.readTree(ca.get("/v1/login-config").body());
+            assertEquals(idp.issuerUrl(), login.get("issuer").asText());
+            assertEquals("writ", login.get("client_id").asText());
+            assertTrue(login.get("scopes").toString().contains("openid"));
+        }
+
+        @Test
         void reportsHealthAndReadiness() throws Exception {
             assertEquals(200, ca.get("/healthz").statusCode());
             assertEquals(200, ca.get("/readyz").statusCode());
