@@ -28,6 +28,9 @@ final class GroupCommitWriter implements AutoCloseable {
     interface BatchState {
         void begin();
 
+        /** Called inside the transaction after the batch's work, before the commit. */
+        void end(Connection connection) throws SQLException;
+
         void rollback();
     }
 
@@ -97,6 +100,7 @@ final class GroupCommitWriter implements AutoCloseable {
                     task.done().completeExceptionally(e);
                 }
             }
+            state.end(connection);
             connection.commit();
         } catch (SQLException | RuntimeException e) {
             LOG.error("store commit failed: {}", e.toString());

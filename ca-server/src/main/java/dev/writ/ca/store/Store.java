@@ -37,9 +37,16 @@ public final class Store implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final ChainTail tail;
 
+    /** Statements of the writer thread, prepared once on its connection. */
+    private final PreparedStatement insertCertificate;
+
     private Store(Connection writeConnection, Connection readConnection, Consumer<Long> commitNanos) throws SQLException {
         this.writeConnection = writeConnection;
         this.readConnection = readConnection;
+        this.insertCertificate = writeConnection.prepareStatement("""
+                INSERT INTO certificates (serial, kind, key_id, principals, valid_after, valid_before, key_fingerprint,
+                                          identity, issuer, client_address, roles, issued_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
         this.tail = ChainTail.load(writeConnection);
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
     }
@@ -70,23 +77,22 @@ public final class Store implements AutoCloseable {
 
     /** Records an issued certificate and its audit event in one transaction. */
     public void recordIssuance(IssuedCertificate certificate, AuditEvent event) throws StoreException {
+        String details = canonical(event);
         await(writer.submit((connection, state) -> {
-            insertCertificate(connection, certificate);
-            tail.append(connection, event, canonical(event));
+            insertCertificate(certificate);
+            tail.append(event, details);
         }));
     }
 
     /** Appends one audit event, durably. */
     public void audit(AuditEvent event) throws StoreException {
         String details = canonical(event);
-        await(writer.submit((connection, state) -> tail.append(connection, event, details)));
+        await(writer.submit((connection, state) -> tail.append(event, details)));
     }
 
-    private static void insertCertificate(Connection connection, IssuedCertificate c) throws SQLException, StoreException {
-        try (PreparedStatement insert = connection.prepareStatement("""
-                INSERT INTO certificates (serial, kind, key_id, principals, valid_after, valid_before, key_fingerprint,
-                                          identity, issuer, client_address, roles, issued_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+    private void insertCertificate(IssuedCertificate c) throws SQLException, StoreException {
+        PreparedStatement insert = insertCertificate;
+        try {
             insert.setLong(1, c.serial());
             insert.setString(2, c.kind());
             insert.setString(3, c.keyId());
@@ -225,13 +231,24 @@ public final class Store implements AutoCloseable {
 
     /** The audit chain's last sequence number and hash, advanced by the writer and rolled back with a failed batch. */
     private static final class ChainTail implements GroupCommitWriter.BatchState {
+        private final PreparedStatement insertEvent;
+        private final PreparedStatement updateHead;
         private long seq;
         private String hash;
         private long savedSeq;
         private String savedHash;
 
+        private ChainTail(Connection connection) throws SQLException {
+            insertEvent = connection.prepareStatement("""
+                    INSERT INTO audit_events (seq, at, type, actor, outcome, client_address, details, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+            updateHead = connection.prepareStatement("""
+                    INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash""");
+        }
+
         static ChainTail load(Connection connection) throws SQLException {
-            ChainTail tail = new ChainTail();
+            ChainTail tail = new ChainTail(connection);
             tail.seq = 0;
             tail.hash = AuditChain.GENESIS;
             try (Statement s = connection.createStatement();
@@ -245,33 +262,33 @@ public final class Store implements AutoCloseable {
             return tail;
         }
 
-        void append(Connection connection, AuditEvent event, String details) throws SQLException {
+        void append(AuditEvent event, String details) throws SQLException {
             long next = seq + 1;
             long at = event.at().toEpochMilli();
             String outcome = event.outcome().name();
             String newHash = AuditChain.hash(hash, next, at, event.type(), event.actor(), outcome, event.clientAddress(), details);
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO audit_events (seq, at, type, actor, outcome, client_address, details, prev_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                insert.setLong(1, next);
-                insert.setLong(2, at);
-                insert.setString(3, event.type());
-                insert.setString(4, event.actor());
-                insert.setString(5, outcome);
-                insert.setString(6, event.clientAddress());
-                insert.setString(7, details);
-                insert.setString(8, hash);
-                insert.setString(9, newHash);
-                insert.executeUpdate();
-            }
-            try (PreparedStatement head = connection.prepareStatement(
-                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")) {
-                head.setLong(1, next);
-                head.setString(2, newHash);
-                head.executeUpdate();
-            }
+            insertEvent.setLong(1, next);
+            insertEvent.setLong(2, at);
+            insertEvent.setString(3, event.type());
+            insertEvent.setString(4, event.actor());
+            insertEvent.setString(5, outcome);
+            insertEvent.setString(6, event.clientAddress());
+            insertEvent.setString(7, details);
+            insertEvent.setString(8, hash);
+            insertEvent.setString(9, newHash);
+            insertEvent.executeUpdate();
             seq = next;
             hash = newHash;
+        }
+
+        /** The head moves once per transaction, to the batch's last event. */
+        @Override
+        public void end(Connection connection) throws SQLException {
+            if (seq != savedSeq) {
+                updateHead.setLong(1, seq);
+                updateHead.setString(2, hash);
+                updateHead.executeUpdate();
+            }
         }
 
         @Override

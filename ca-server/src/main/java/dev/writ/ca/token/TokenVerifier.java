@@ -50,6 +50,7 @@ public final class TokenVerifier {
   private static final Duration DISCOVERY_RETRY_INTERVAL = Duration.ofSeconds(5);
 
   private final Map<String, OidcIssuer> issuers;
+  private final VerifiedTokenCache verified;
 
   public TokenVerifier(List<IssuerConfig> issuers, Clock clock) {
     this(issuers, clock, DEFAULT_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_REFETCH_MIN_INTERVAL);
@@ -100,6 +101,7 @@ public final class TokenVerifier {
       }
     }
     this.issuers = Map.copyOf(byIssuer);
+    this.verified = new VerifiedTokenCache(clock);
   }
 
   /**
@@ -110,6 +112,21 @@ public final class TokenVerifier {
    *     accepted, including when its issuer cannot be reached
    */
   public VerifiedToken verify(String bearerToken) throws TokenRejectedException {
+    // 0. The same token string verified moments ago proves the same, while it is unexpired.
+    if (bearerToken == null || bearerToken.isEmpty() || bearerToken.length() > MAX_TOKEN_CHARS) {
+      throw new TokenRejectedException(Reason.MALFORMED);
+    }
+    String digest = VerifiedTokenCache.digest(bearerToken);
+    VerifiedToken cached = verified.get(digest);
+    if (cached != null) {
+      return cached;
+    }
+    VerifiedToken token = verifyUncached(bearerToken);
+    verified.put(digest, token);
+    return token;
+  }
+
+  private VerifiedToken verifyUncached(String bearerToken) throws TokenRejectedException {
     // 1. Parse, trusting nothing yet.
     SignedJWT jwt = parseSigned(bearerToken);
     // 2. Algorithm allow-list, before any key is looked up.

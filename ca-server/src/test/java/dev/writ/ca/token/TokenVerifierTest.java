@@ -282,6 +282,18 @@ class TokenVerifierTest {
     }
 
     @Test
+    void aCachedTokenIsRefusedOnceItExpires() throws Exception {
+      MutableClock clock = new MutableClock(Instant.now());
+      TokenVerifier verifier = new TokenVerifier(List.of(idp.config("writ")), clock);
+      String token = idp.sign(idp.claims().expirationTime(Date.from(clock.instant().plusSeconds(30))).build());
+
+      assertEquals("alice", verifier.verify(token).subject());
+      assertEquals("alice", verifier.verify(token).subject());
+      clock.advance(Duration.ofSeconds(120)); // past exp and past the 60 s skew
+      assertEquals("token expired", rejectionOf(verifier, token));
+    }
+
+    @Test
     void rejectsWhileTheIssuerIsDownThenAcceptsOnceItIsBack() throws Exception {
       int port;
       try (ServerSocket probe = new ServerSocket(0)) {
