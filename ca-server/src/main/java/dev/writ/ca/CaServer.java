@@ -1,6 +1,7 @@
 package dev.writ.ca;
 
 import dev.writ.ca.config.CaConfig;
+import dev.writ.ca.http.JettyProblemErrors;
 import dev.writ.ca.http.Routes;
 import io.javalin.Javalin;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ public final class CaServer implements AutoCloseable {
             if (config.tls() != null) {
                 javalin.jetty.addConnector((server, http) -> Tls.connector(server, http, config));
             }
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemErrors()));
             routes.register(javalin);
         });
     }

@@ -290,6 +290,20 @@ class UserCertificateApiTest {
         }
 
         @Test
+        void answersARequestJettyRefusesWithAProblem() throws Exception {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(ca.url()).getPort())) {
+                socket.getOutputStream().write(("POST /v1/certs/user HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
+                        + " folded\r\nContent-Length: 0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.shutdownOutput();
+                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+                assertTrue(answer.contains("Content-Type: application/problem+json"), answer);
+                assertTrue(answer.contains("\"status\":400"), answer);
+                assertFalse(answer.contains("<html"), answer);
+            }
+        }
+
+        @Test
         void answersAnUnknownPathWithAProblem() throws Exception {
             HttpResponse<String> response = ca.get("/v1/nothing");
             assertEquals(404, response.statusCode());
