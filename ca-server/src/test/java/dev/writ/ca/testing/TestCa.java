@@ -34,6 +34,11 @@ public final class TestCa implements AutoCloseable {
     }
 
     public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock) throws Exception {
+        return start(dir, java.util.List.of(issuerUrl), policyYaml, clock);
+    }
+
+    /** Starts a CA trusting every issuer in {@code issuerUrls}, each with audience {@code writ}. */
+    public static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock) throws Exception {
         Files.createDirectories(dir.resolve("policies"));
         Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
         Path configFile = dir.resolve("ca.yaml");
@@ -43,9 +48,8 @@ public final class TestCa implements AutoCloseable {
                 keys: ./data/keys
                 policies: ./policies
                 issuers:
-                  - url: %s
-                    audience: writ
-                """.formatted(issuerUrl));
+                %s""".formatted(issuerUrls.stream().map(url -> "  - url: " + url + "\n    audience: writ\n")
+                .collect(java.util.stream.Collectors.joining())));
         CaConfig config = ConfigLoader.load(configFile);
         return new TestCa(dir, Main.start(config, clock));
     }
