@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A loaded, validated policy: roles for people, deny rules that take roles away, and host
- * rules for workloads. Immutable and safe to share between threads. Everything is denied
+ * A loaded, validated policy: roles for people, deny rules that take roles away, host rules
+ * for workloads, and admin rules naming who administers writ. Immutable and safe to share between threads. Everything is denied
  * unless a role (or a host rule) allows it.
  */
 public final class Policy {
@@ -30,11 +30,13 @@ public final class Policy {
     private final Map<String, Role> rolesByName = new LinkedHashMap<>();
     private final List<DenyRule> denyRules;
     private final List<HostRule> hostRules;
+    private final List<AdminRule> adminRules;
 
-    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules) {
+    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules, List<AdminRule> adminRules) {
         this.roles = List.copyOf(roles);
         this.denyRules = List.copyOf(denyRules);
         this.hostRules = List.copyOf(hostRules);
+        this.adminRules = List.copyOf(adminRules);
         for (Role role : this.roles) {
             if (rolesByName.put(role.name(), role) != null) {
                 throw new IllegalArgumentException("duplicate role '" + role.name() + "'");
@@ -136,6 +138,18 @@ public final class Policy {
     }
 
     /**
+     * Whether the identity is a writ admin: an admin rule matches it, and no deny rule that takes
+     * every role away matches it (a suspended account loses admin along with everything else).
+     */
+    public boolean isAdmin(Identity id) {
+        Objects.requireNonNull(id, "id");
+        if (denyRules.stream().anyMatch(rule -> rule.appliesToEveryRole() && rule.match().matches(id))) {
+            return false;
+        }
+        return adminRules.stream().anyMatch(rule -> rule.match().matches(id));
+    }
+
+    /**
      * Whether any of the named roles reaches the target (a hostname) with these labels; role
      * names the policy does not know reach nothing.
      */
@@ -165,5 +179,9 @@ public final class Policy {
 
     public List<HostRule> hostRules() {
         return hostRules;
+    }
+
+    public List<AdminRule> adminRules() {
+        return adminRules;
     }
 }
