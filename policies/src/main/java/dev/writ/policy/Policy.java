@@ -111,15 +111,9 @@ public final class Policy {
         }
         LinkedHashSet<String> hostnames = new LinkedHashSet<>();
         for (String hostname : requestedHostnames) {
-            if (hostname == null || hostname.isEmpty()) {
-                return HostDecision.deny("empty hostname requested");
-            }
-            if (Glob.hasWildcard(hostname)) {
-                return HostDecision.deny("hostname '" + hostname + "' has a wildcard; request exact hostnames");
-            }
-            if (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches()) {
-                return HostDecision.deny("hostname '" + hostname + "' is not a valid DNS name"
-                        + " (lower-case letters, digits, '-' and '.')");
+            Optional<String> problem = hostnameProblem(hostname);
+            if (problem.isPresent()) {
+                return HostDecision.deny(problem.get());
             }
             hostnames.add(hostname);
         }
@@ -135,6 +129,25 @@ public final class Policy {
         HostGrant grant = new HostGrant(rule.get().name(), List.copyOf(hostnames), rule.get().defaultTtl(),
                 rule.get().maxTtl());
         return HostDecision.allow("allowed by rule '" + rule.get().name() + "'", grant);
+    }
+
+    /**
+     * What is wrong with a hostname requested for a host certificate, or empty when it is a plain
+     * DNS name: lower-case labels, no wildcard, no trailing dot. Callers that want to answer a
+     * malformed name differently from a name the policy does not allow check this first.
+     */
+    public static Optional<String> hostnameProblem(String hostname) {
+        if (hostname == null || hostname.isEmpty()) {
+            return Optional.of("empty hostname requested");
+        }
+        if (Glob.hasWildcard(hostname)) {
+            return Optional.of("hostname '" + hostname + "' has a wildcard; request exact hostnames");
+        }
+        if (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches()) {
+            return Optional.of("hostname '" + hostname + "' is not a valid DNS name"
+                    + " (lower-case letters, digits, '-' and '.')");
+        }
+        return Optional.empty();
     }
 
     /**

@@ -7,5 +7,9 @@ enum Access implements RouteRole {
     /** Anyone, without credentials. */
     ANYONE,
     /** A bearer holding a valid OIDC ID token from a configured issuer. */
-    OIDC
+    OIDC,
+    /** A bearer of a valid OIDC ID token whose identity the policy names as an admin. */
+    ADMIN,
+    /** A machine: a workload OIDC token ({@code Bearer}) or a one-time join token ({@code JoinToken}). */
+    HOST
 }
