@@ -8,13 +8,14 @@ import dev.writ.policy.Policy;
 import java.time.Clock;
 
 /** The services behind the host endpoints, built together because they share the signing and recording step. */
-public record HostServices(HostCertificateService certificates, JoinTokenService joinTokens) {
+public record HostServices(HostCertificateService certificates, HostRenewalService renewals, JoinTokenService joinTokens) {
 
     public static HostServices create(Policy policy, CertificateSigner signer, CaKey hostCa, Store store, Clock clock,
                                       CaMetrics metrics) {
         HostSigning signing = new HostSigning(signer, store, metrics);
         return new HostServices(
                 new HostCertificateService(policy, signing, store, clock),
+                new HostRenewalService(policy, new RenewalProofVerifier(hostCa, store), signing, clock),
                 new JoinTokenService(policy, store, clock));
     }
 }

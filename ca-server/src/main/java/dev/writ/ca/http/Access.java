@@ -11,5 +11,10 @@ enum Access implements RouteRole {
     /** A bearer of a valid OIDC ID token whose identity the policy names as an admin. */
     ADMIN,
     /** A machine: a workload OIDC token ({@code Bearer}) or a one-time join token ({@code JoinToken}). */
-    HOST
+    HOST,
+    /**
+     * A machine proving possession of its host key and certificate. The proof travels in the
+     * body, so the renewal service checks it, before anything else.
+     */
+    HOST_PROOF
 }

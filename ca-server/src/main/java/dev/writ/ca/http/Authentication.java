@@ -54,6 +54,9 @@ final class Authentication {
             ctx.attribute(HOST_CREDENTIAL, credential);
             return;
         }
+        if (roles.contains(Access.HOST_PROOF)) {
+            return; // the proof is in the body: HostRenewalService verifies it before anything else
+        }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
     }
 

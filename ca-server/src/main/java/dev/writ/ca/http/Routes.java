@@ -13,6 +13,7 @@ import dev.writ.ca.token.TokenVerifier;
 import dev.writ.policy.Policy;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.HostCertRequest;
+import dev.writ.protocol.api.HostRenewRequest;
 import dev.writ.protocol.api.JoinTokenRequest;
 import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.Problem;
@@ -70,6 +71,7 @@ public final class Routes {
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
         routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
         routes.post("/v1/certs/host", this::hostCertificate, Access.HOST);
+        routes.post("/v1/certs/host/renew", this::renewHostCertificate, Access.HOST_PROOF);
         routes.post("/v1/join-tokens", this::joinToken, Access.ADMIN);
 
         routes.exception(RequestRefused.class, problems::refused);
@@ -112,6 +114,12 @@ public final class Routes {
     private void hostCertificate(Context ctx) throws Exception {
         HostCertRequest requested = Json.read(body(ctx), HostCertRequest.class);
         var response = hosts.certificates().issue(Authentication.hostCredential(ctx), requested, ctx.ip());
+        ctx.status(201).contentType("application/json").result(Json.write(response));
+    }
+
+    private void renewHostCertificate(Context ctx) throws Exception {
+        HostRenewRequest requested = Json.read(body(ctx), HostRenewRequest.class);
+        var response = hosts.renewals().renew(requested, ctx.ip());
         ctx.status(201).contentType("application/json").result(Json.write(response));
     }
 
