@@ -3,6 +3,7 @@ package dev.writ.ca;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigException;
 import dev.writ.ca.config.ConfigLoader;
+import dev.writ.ca.host.HostServices;
 import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
@@ -80,7 +81,8 @@ public final class Main implements Callable<Integer> {
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics);
-        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, clock);
+        var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, policy, clock);
         try {
             return new CaServer(config, routes, store).start();
         } catch (RuntimeException e) {

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A loaded, validated policy: roles for people, deny rules that take roles away, and host
- * rules for workloads. Immutable and safe to share between threads. Everything is denied
+ * A loaded, validated policy: roles for people, deny rules that take roles away, host rules
+ * for workloads, and admin rules naming who administers writ. Immutable and safe to share between threads. Everything is denied
  * unless a role (or a host rule) allows it.
  */
 public final class Policy {
@@ -30,11 +30,13 @@ public final class Policy {
     private final Map<String, Role> rolesByName = new LinkedHashMap<>();
     private final List<DenyRule> denyRules;
     private final List<HostRule> hostRules;
+    private final List<AdminRule> adminRules;
 
-    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules) {
+    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules, List<AdminRule> adminRules) {
         this.roles = List.copyOf(roles);
         this.denyRules = List.copyOf(denyRules);
         this.hostRules = List.copyOf(hostRules);
+        this.adminRules = List.copyOf(adminRules);
         for (Role role : this.roles) {
             if (rolesByName.put(role.name(), role) != null) {
                 throw new IllegalArgumentException("duplicate role '" + role.name() + "'");
@@ -109,15 +111,9 @@ public final class Policy {
         }
         LinkedHashSet<String> hostnames = new LinkedHashSet<>();
         for (String hostname : requestedHostnames) {
-            if (hostname == null || hostname.isEmpty()) {
-                return HostDecision.deny("empty hostname requested");
-            }
-            if (Glob.hasWildcard(hostname)) {
-                return HostDecision.deny("hostname '" + hostname + "' has a wildcard; request exact hostnames");
-            }
-            if (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches()) {
-                return HostDecision.deny("hostname '" + hostname + "' is not a valid DNS name"
-                        + " (lower-case letters, digits, '-' and '.')");
+            Optional<String> problem = hostnameProblem(hostname);
+            if (problem.isPresent()) {
+                return HostDecision.deny(problem.get());
             }
             hostnames.add(hostname);
         }
@@ -133,6 +129,37 @@ public final class Policy {
         HostGrant grant = new HostGrant(rule.get().name(), List.copyOf(hostnames), rule.get().defaultTtl(),
                 rule.get().maxTtl());
         return HostDecision.allow("allowed by rule '" + rule.get().name() + "'", grant);
+    }
+
+    /**
+     * What is wrong with a hostname requested for a host certificate, or empty when it is a plain
+     * DNS name: lower-case labels, no wildcard, no trailing dot. Callers that want to answer a
+     * malformed name differently from a name the policy does not allow check this first.
+     */
+    public static Optional<String> hostnameProblem(String hostname) {
+        if (hostname == null || hostname.isEmpty()) {
+            return Optional.of("empty hostname requested");
+        }
+        if (Glob.hasWildcard(hostname)) {
+            return Optional.of("hostname '" + hostname + "' has a wildcard; request exact hostnames");
+        }
+        if (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches()) {
+            return Optional.of("hostname '" + hostname + "' is not a valid DNS name"
+                    + " (lower-case letters, digits, '-' and '.')");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the identity is a writ admin: an admin rule matches it, and no deny rule that takes
+     * every role away matches it (a suspended account loses admin along with everything else).
+     */
+    public boolean isAdmin(Identity id) {
+        Objects.requireNonNull(id, "id");
+        if (denyRules.stream().anyMatch(rule -> rule.appliesToEveryRole() && rule.match().matches(id))) {
+            return false;
+        }
+        return adminRules.stream().anyMatch(rule -> rule.match().matches(id));
     }
 
     /**
@@ -165,5 +192,9 @@ public final class Policy {
 
     public List<HostRule> hostRules() {
         return hostRules;
+    }
+
+    public List<AdminRule> adminRules() {
+        return adminRules;
     }
 }

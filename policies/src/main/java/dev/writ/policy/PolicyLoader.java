@@ -23,13 +23,14 @@ import java.util.Set;
  */
 final class PolicyLoader {
 
-    private static final List<String> TOP_KEYS = List.of("roles", "deny", "hosts");
+    private static final List<String> TOP_KEYS = List.of("roles", "deny", "hosts", "admins");
     private static final List<String> ROLE_KEYS = List.of("name", "match", "principals", "targets", "ttl", "max_ttl",
             "extensions", "critical_options", "recording", "record_input", "idle_timeout");
     private static final List<String> MATCH_KEYS = List.of("issuer", "email", "groups", "claims");
     private static final List<String> TARGET_KEYS = List.of("hosts", "labels");
     private static final List<String> DENY_KEYS = List.of("name", "match", "roles");
     private static final List<String> HOST_KEYS = List.of("name", "match", "hostnames", "ttl", "max_ttl");
+    private static final List<String> ADMIN_KEYS = List.of("match");
 
     /** A deny rule's mention of a role, checked once every file is read. */
     private record RoleReference(String source, int line, String rule, String role) {}
@@ -37,6 +38,7 @@ final class PolicyLoader {
     private final Map<String, Role> roles = new LinkedHashMap<>();
     private final Map<String, DenyRule> denyRules = new LinkedHashMap<>();
     private final Map<String, HostRule> hostRules = new LinkedHashMap<>();
+    private final List<AdminRule> adminRules = new ArrayList<>();
     private final List<RoleReference> references = new ArrayList<>();
 
     /** Reads one file (one YAML document); may be called for several files. */
@@ -57,6 +59,9 @@ final class PolicyLoader {
         for (Node node : section(f, top, "hosts")) {
             addHostRule(f, f.map(node, "each host rule"));
         }
+        for (Node node : section(f, top, "admins")) {
+            addAdminRule(f, f.map(node, "each admin rule"));
+        }
     }
 
     Policy build() throws PolicyException {
@@ -66,7 +71,8 @@ final class PolicyLoader {
                         "deny rule '" + ref.rule() + "' names unknown role '" + ref.role() + "'");
             }
         }
-        return new Policy(List.copyOf(roles.values()), List.copyOf(denyRules.values()), List.copyOf(hostRules.values()));
+        return new Policy(List.copyOf(roles.values()), List.copyOf(denyRules.values()), List.copyOf(hostRules.values()),
+                adminRules);
     }
 
     private static List<Node> section(Fields f, MapNode top, String key) throws PolicyException {
@@ -223,6 +229,16 @@ final class PolicyLoader {
         });
         Duration ttl = defaultTtl(f, node, where, HostRule.DEFAULT_TTL, maxTtl);
         hostRules.put(name, new HostRule(name, match, hostnames, ttl, maxTtl, f.origin(node)));
+    }
+
+    // ---- admins
+
+    private void addAdminRule(Fields f, MapNode node) throws PolicyException {
+        // admin rules have no name: they are told apart by where they are defined
+        String where = "admin rule #" + (adminRules.size() + 1);
+        f.onlyKeys(node, ADMIN_KEYS, where);
+        Match match = match(f, f.required(node, "match", where), where);
+        adminRules.add(new AdminRule(match, f.origin(node)));
     }
 
     // ---- shared pieces

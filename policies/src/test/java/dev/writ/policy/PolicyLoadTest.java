@@ -376,7 +376,7 @@ class PolicyLoadTest {
                     policy.roles().stream().map(Role::name).toList());
             assertEquals(List.of("no-contractors-in-prod", "suspended-accounts"),
                     policy.denyRules().stream().map(DenyRule::name).toList());
-            assertEquals(List.of("web-fleet", "api-fleet", "dev-machines"),
+            assertEquals(List.of("web-fleet", "api-fleet", "dev-machines", "joined-machines"),
                     policy.hostRules().stream().map(HostRule::name).toList());
         }
 

@@ -7,5 +7,14 @@ enum Access implements RouteRole {
     /** Anyone, without credentials. */
     ANYONE,
     /** A bearer holding a valid OIDC ID token from a configured issuer. */
-    OIDC
+    OIDC,
+    /** A bearer of a valid OIDC ID token whose identity the policy names as an admin. */
+    ADMIN,
+    /** A machine: a workload OIDC token ({@code Bearer}) or a one-time join token ({@code JoinToken}). */
+    HOST,
+    /**
+     * A machine proving possession of its host key and certificate. The proof travels in the
+     * body, so the renewal service checks it, before anything else.
+     */
+    HOST_PROOF
 }

@@ -1,10 +1,13 @@
 package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.host.HostCredential;
+import dev.writ.ca.host.JoinTokens;
 import dev.writ.ca.token.TokenRejectedException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.token.VerifiedToken;
 import dev.writ.policy.Identity;
+import dev.writ.policy.Policy;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.util.Set;
@@ -13,12 +16,15 @@ import java.util.Set;
 final class Authentication {
 
     private static final String TOKEN = "writ.token";
+    private static final String HOST_CREDENTIAL = "writ.host-credential";
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
+    private final Policy policy;
 
-    Authentication(TokenVerifier verifier) {
+    Authentication(TokenVerifier verifier, Policy policy) {
         this.verifier = verifier;
+        this.policy = policy;
     }
 
     /** A before-matched handler: deny by default, a route without a known role is refused. */
@@ -31,6 +37,26 @@ final class Authentication {
             ctx.attribute(TOKEN, verify(ctx));
             return;
         }
+        if (roles.contains(Access.ADMIN)) {
+            VerifiedToken token = verify(ctx);
+            ctx.attribute(TOKEN, token);
+            Identity identity = Identity.fromClaims(token.issuer(), token.claims());
+            if (!policy.isAdmin(identity)) {
+                throw RequestRefused.forbidden("not_admin", identity.name() + " is not a writ admin");
+            }
+            return;
+        }
+        if (roles.contains(Access.HOST)) {
+            HostCredential credential = readHostCredential(ctx);
+            if (credential instanceof HostCredential.Workload workload) {
+                ctx.attribute(TOKEN, workload.token());
+            }
+            ctx.attribute(HOST_CREDENTIAL, credential);
+            return;
+        }
+        if (roles.contains(Access.HOST_PROOF)) {
+            return; // the proof is in the body: HostRenewalService verifies it before anything else
+        }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
     }
 
@@ -42,7 +68,10 @@ final class Authentication {
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw RequestRefused.unauthorized("missing_token", "the Authorization header must use the Bearer scheme");
         }
-        String token = header.substring(7).strip();
+        return verifyBearer(header.substring(7).strip());
+    }
+
+    private VerifiedToken verifyBearer(String token) throws RequestRefused {
         if (token.length() > MAX_TOKEN_LENGTH) {
             throw RequestRefused.unauthorized("invalid_token", "token rejected: malformed token");
         }
@@ -51,6 +80,23 @@ final class Authentication {
         } catch (TokenRejectedException e) {
             throw RequestRefused.unauthorized("invalid_token", "token rejected: " + e.getMessage());
         }
+    }
+
+    /** A workload token, verified here like any ID token, or a join token, which the host service looks up and spends. */
+    private HostCredential readHostCredential(Context ctx) throws RequestRefused {
+        String header = ctx.header("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return new HostCredential.Workload(verifyBearer(header.substring(7).strip()));
+        }
+        if (header != null && header.regionMatches(true, 0, "JoinToken ", 0, 10)) {
+            String secret = header.substring(10).strip();
+            if (!JoinTokens.wellFormed(secret)) {
+                throw RequestRefused.unauthorized("join_token_rejected", "join token rejected: malformed token");
+            }
+            return new HostCredential.JoinTokenSecret(secret);
+        }
+        throw RequestRefused.unauthorized("missing_token", "a workload OIDC token (Authorization: Bearer <token>)"
+                + " or a join token (Authorization: JoinToken <token>) is required");
     }
 
     /** The verified token of this request; only on routes that require one. */
@@ -62,9 +108,22 @@ final class Authentication {
         return token;
     }
 
+    /** The workload or join token of this request; only on routes with {@link Access#HOST}. */
+    static HostCredential hostCredential(Context ctx) {
+        HostCredential credential = ctx.attribute(HOST_CREDENTIAL);
+        if (credential == null) {
+            throw new IllegalStateException("route has no HOST access rule");
+        }
+        return credential;
+    }
+
     /** Who made this request, for the audit log. */
     static String actor(Context ctx) {
         VerifiedToken token = ctx.attribute(TOKEN);
-        return token == null ? "anonymous" : Identity.fromClaims(token.issuer(), token.claims()).name();
+        if (token != null) {
+            return Identity.fromClaims(token.issuer(), token.claims()).name();
+        }
+        return ctx.attribute(HOST_CREDENTIAL) instanceof HostCredential.JoinTokenSecret joinToken
+                ? "join-token:" + joinToken.id() : "anonymous";
     }
 }

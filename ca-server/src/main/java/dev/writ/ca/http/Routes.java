@@ -2,13 +2,19 @@ package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
 import dev.writ.ca.config.CaConfig;
+import dev.writ.ca.host.HostServices;
+import dev.writ.ca.host.KnownHosts;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
+import dev.writ.policy.Policy;
 import dev.writ.protocol.api.CaKeysResponse;
+import dev.writ.protocol.api.HostCertRequest;
+import dev.writ.protocol.api.HostRenewRequest;
+import dev.writ.protocol.api.JoinTokenRequest;
 import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.Problem;
 import dev.writ.protocol.api.UserCertRequest;
@@ -32,18 +38,22 @@ public final class Routes {
     private final Store store;
     private final CaMetrics metrics;
     private final UserCertificateService userCertificates;
+    private final HostServices hosts;
+    private final Policy policy;
     private final Authentication authentication;
     private final Problems problems;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
-                  UserCertificateService userCertificates, Clock clock) {
+                  UserCertificateService userCertificates, HostServices hosts, Policy policy, Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
         this.store = store;
         this.metrics = metrics;
         this.userCertificates = userCertificates;
-        this.authentication = new Authentication(verifier);
+        this.hosts = hosts;
+        this.policy = policy;
+        this.authentication = new Authentication(verifier, policy);
         this.problems = new Problems(store, metrics, clock);
     }
 
@@ -60,6 +70,9 @@ public final class Routes {
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
         routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
+        routes.post("/v1/certs/host", this::hostCertificate, Access.HOST);
+        routes.post("/v1/certs/host/renew", this::renewHostCertificate, Access.HOST_PROOF);
+        routes.post("/v1/join-tokens", this::joinToken, Access.ADMIN);
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
@@ -89,15 +102,31 @@ public final class Routes {
     }
 
     private void knownHosts(Context ctx) {
-        ctx.contentType("text/plain").result(keys.host().trusted().stream()
-                .map(key -> "@cert-authority * " + PublicKeys.toLine(key) + "\n")
-                .collect(Collectors.joining()));
+        ctx.contentType("text/plain").result(KnownHosts.render(policy, keys.host().trusted()));
     }
 
     private void userCertificate(Context ctx) throws Exception {
         UserCertRequest requested = Json.read(body(ctx), UserCertRequest.class);
         var response = userCertificates.issue(Authentication.token(ctx), requested, ctx.ip());
         ctx.status(201).contentType("application/json").result(Json.write(response));
+    }
+
+    private void hostCertificate(Context ctx) throws Exception {
+        HostCertRequest requested = Json.read(body(ctx), HostCertRequest.class);
+        var response = hosts.certificates().issue(Authentication.hostCredential(ctx), requested, ctx.ip());
+        ctx.status(201).contentType("application/json").result(Json.write(response));
+    }
+
+    private void renewHostCertificate(Context ctx) throws Exception {
+        HostRenewRequest requested = Json.read(body(ctx), HostRenewRequest.class);
+        var response = hosts.renewals().renew(requested, ctx.ip());
+        ctx.status(201).contentType("application/json").result(Json.write(response));
+    }
+
+    private void joinToken(Context ctx) throws Exception {
+        JoinTokenRequest requested = Json.read(body(ctx), JoinTokenRequest.class);
+        var response = hosts.joinTokens().create(Authentication.token(ctx), requested, ctx.ip());
+        ctx.status(201).contentType("application/json").header("Cache-Control", "no-store").result(Json.write(response));
     }
 
     /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,6 +134,83 @@ public final class Store implements AutoCloseable {
         } catch (SQLException | JsonProcessingException e) {
             throw new StoreException("cannot read certificate", e);
         }
+    }
+
+    // ---- host certificates, join tokens, revoked serials (V2)
+
+    /**
+     * Records a host certificate, what it was issued under and its audit event in one
+     * transaction; when a join token was spent on it, the token is marked spent in that same
+     * transaction, or nothing is recorded ({@link JoinTokenSpentException}).
+     */
+    public void recordHostIssuance(IssuedCertificate certificate, HostProvenance provenance, AuditEvent event)
+            throws StoreException {
+        String details = canonical(event);
+        await(writer.submit((connection, state) -> allOrNothing(connection, () -> {
+            insertCertificate(certificate);
+            if (provenance.joinToken() != null) {
+                HostTables.spendJoinToken(connection, provenance.joinToken(), certificate.serial(), certificate.issuedAt());
+            }
+            HostTables.insertHostCertificate(connection, certificate.serial(), provenance);
+            tail.append(event, details);
+        })));
+    }
+
+    /** Stores a new join token and its audit event in one transaction. */
+    public void createJoinToken(JoinToken token, AuditEvent event) throws StoreException {
+        String details = canonical(event);
+        await(writer.submit((connection, state) -> {
+            HostTables.insertJoinToken(connection, token);
+            tail.append(event, details);
+        }));
+    }
+
+    /** The join token whose secret hashes to {@code hash}, spent or not. */
+    public synchronized java.util.Optional<JoinToken> joinToken(String hash) throws StoreException {
+        try {
+            return HostTables.joinToken(readConnection, hash);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read join token", e);
+        }
+    }
+
+    /** What the host certificate with this serial was issued under; empty for unknown serials and user certificates. */
+    public synchronized java.util.Optional<HostProvenance> hostProvenance(long serial) throws StoreException {
+        try {
+            return HostTables.hostProvenance(readConnection, serial);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read host certificate", e);
+        }
+    }
+
+    /** Whether the certificate with this serial is revoked. */
+    public synchronized boolean isRevoked(long serial) throws StoreException {
+        try {
+            return HostTables.isRevoked(readConnection, serial);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read revocations", e);
+        }
+    }
+
+    private interface Steps {
+        void run() throws SQLException, StoreException;
+    }
+
+    /**
+     * Runs several writes of one request inside a savepoint. The group-commit writer fails only
+     * the request that throws a {@link StoreException} and commits the rest of its batch, so a
+     * request that can refuse after its first write (a spent join token, a repeated serial) must
+     * take its own earlier writes back; a {@link SQLException} still fails the whole batch.
+     */
+    private static void allOrNothing(Connection connection, Steps steps) throws SQLException, StoreException {
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            steps.run();
+        } catch (StoreException e) {
+            connection.rollback(savepoint);
+            throw e;
+        }
+        connection.releaseSavepoint(savepoint);
     }
 
     /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */

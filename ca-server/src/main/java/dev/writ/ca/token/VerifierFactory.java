@@ -13,8 +13,11 @@ import java.security.interfaces.EdECPublicKey;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Nimbus's verifiers for RSA and EC signatures, plus {@link EdDsaVerifier} for EdDSA. */
-final class VerifierFactory implements JWSVerifierFactory {
+/**
+ * Nimbus's verifiers for RSA and EC signatures, plus {@link EdDsaVerifier} for EdDSA. Public for
+ * the host renewal proofs ({@code dev.writ.ca.host}), whose keys come from certificates, not JWKS.
+ */
+public final class VerifierFactory implements JWSVerifierFactory {
 
   private final DefaultJWSVerifierFactory nimbus = new DefaultJWSVerifierFactory();
 

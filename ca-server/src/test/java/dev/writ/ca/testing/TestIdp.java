@@ -1,6 +1,11 @@
 package dev.writ.ca.testing;
 
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
@@ -14,6 +19,19 @@ public final class TestIdp implements AutoCloseable {
 
     public TestIdp() throws Exception {
         server.start(InetAddress.getByName("127.0.0.1"), 0);
+        warmUp();
+    }
+
+    /**
+     * Serves the discovery document and the keys once, without a deadline to speak of: the CA
+     * fetches them with a 2 s timeout, which a cold server on a busy machine can miss.
+     */
+    private void warmUp() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : new String[] {"/.well-known/openid-configuration", "/jwks"}) {
+            http.send(HttpRequest.newBuilder(URI.create(issuerUrl() + path)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
     }
 
     public String issuerUrl() {
