@@ -3,6 +3,8 @@ package dev.writ.ca.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.writ.protocol.audit.AuditChain;
+import dev.writ.protocol.audit.AuditRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -167,9 +169,10 @@ public final class Store implements AutoCloseable {
         synchronized (this) {
             try (Statement s = readConnection.createStatement();
                  ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+                List<AuditRecord> records = all.stream().map(StoredAuditEvent::toRecord).toList();
                 return rs.next()
-                        ? AuditChain.verify(all, rs.getLong(1), rs.getString(2))
-                        : AuditChain.verify(all, null, null);
+                        ? AuditChain.verify(records, rs.getLong(1), rs.getString(2))
+                        : AuditChain.verify(records, null, null);
             } catch (SQLException e) {
                 throw new StoreException("cannot read the audit head", e);
             }
