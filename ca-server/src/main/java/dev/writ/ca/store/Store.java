@@ -39,8 +39,15 @@ public final class Store implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final ChainTail tail;
 
+    private final AccessRequests accessRequests;
+
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
+
+    /** Work for the writer thread, run inside its next transaction. */
+    interface Write<T> {
+        T run(Connection connection) throws SQLException, StoreException;
+    }
 
     private Store(Connection writeConnection, Connection readConnection, Consumer<Long> commitNanos) throws SQLException {
         this.writeConnection = writeConnection;
@@ -51,6 +58,7 @@ public final class Store implements AutoCloseable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
         this.tail = ChainTail.load(writeConnection);
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
+        this.accessRequests = new AccessRequests(this, readConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -84,6 +92,42 @@ public final class Store implements AutoCloseable {
             insertCertificate(certificate);
             tail.append(event, details);
         }));
+    }
+
+    /**
+     * Records a certificate that carries access grants: refused with {@link AccessConflict} when a
+     * grant is no longer active, else stored with its grants and its audit event in one transaction.
+     */
+    public void recordIssuance(IssuedCertificate certificate, List<String> grantIds, AuditEvent event)
+            throws StoreException {
+        if (grantIds.isEmpty()) {
+            recordIssuance(certificate, event);
+            return;
+        }
+        String details = canonical(event);
+        await(writer.submit((connection, state) -> {
+            accessRequests.checkActive(connection, grantIds, certificate.issuedAt());
+            insertCertificate(certificate);
+            accessRequests.link(connection, certificate.serial(), grantIds);
+            tail.append(event, details);
+        }));
+    }
+
+    /** Access requests, reviews and grants. */
+    public AccessRequests accessRequests() {
+        return accessRequests;
+    }
+
+    /** Runs {@code work} in the writer's next transaction and returns its result once committed. */
+    <T> T write(Write<T> work) throws StoreException {
+        List<T> result = new ArrayList<>(1);
+        await(writer.submit((connection, state) -> result.add(work.run(connection))));
+        return result.get(0);
+    }
+
+    /** Appends an audit event to the current transaction: only inside {@link #write}. */
+    void append(AuditEvent event) throws SQLException {
+        tail.append(event, canonical(event));
     }
 
     /** Appends one audit event, durably. */
@@ -138,11 +182,25 @@ public final class Store implements AutoCloseable {
     }
 
     /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
-    public synchronized List<StoredAuditEvent> auditEvents(long afterSeq, int limit) throws StoreException {
-        try (PreparedStatement select = readConnection.prepareStatement(
-                "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")) {
-            select.setLong(1, afterSeq);
-            select.setInt(2, limit);
+    public List<StoredAuditEvent> auditEvents(long afterSeq, int limit) throws StoreException {
+        return auditEvents(AuditQuery.all(afterSeq, limit));
+    }
+
+    /** Audit events that pass the query's filters, oldest first. */
+    public synchronized List<StoredAuditEvent> auditEvents(AuditQuery query) throws StoreException {
+        try (PreparedStatement select = readConnection.prepareStatement("""
+                SELECT * FROM audit_events WHERE seq > ?1 AND (?2 IS NULL OR actor = ?2)
+                  AND ((?3 IS NULL AND ?4 IS NULL) OR type = ?3 OR type LIKE ?4 ESCAPE '\\')
+                  AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
+                ORDER BY seq LIMIT ?7""")) {
+            String prefix = query.typePrefixPattern();
+            select.setLong(1, query.afterSeq());
+            select.setString(2, query.actor());
+            select.setString(3, prefix == null ? query.type() : null);
+            select.setString(4, prefix);
+            setMillis(select, 5, query.since());
+            setMillis(select, 6, query.until());
+            select.setInt(7, query.limit());
             List<StoredAuditEvent> events = new ArrayList<>();
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
@@ -212,6 +270,14 @@ public final class Store implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while writing", e);
+        }
+    }
+
+    private static void setMillis(PreparedStatement statement, int index, Instant at) throws SQLException {
+        if (at == null) {
+            statement.setNull(index, java.sql.Types.INTEGER);
+        } else {
+            statement.setLong(index, at.toEpochMilli());
         }
     }
 
