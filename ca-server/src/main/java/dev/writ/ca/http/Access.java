@@ -7,5 +7,7 @@ enum Access implements RouteRole {
     /** Anyone, without credentials. */
     ANYONE,
     /** A bearer holding a valid OIDC ID token from a configured issuer. */
-    OIDC
+    OIDC,
+    /** An OIDC bearer whom the policy's {@code auditors} section names. */
+    AUDITOR
 }

@@ -5,6 +5,7 @@ import dev.writ.ca.token.TokenRejectedException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.token.VerifiedToken;
 import dev.writ.policy.Identity;
+import dev.writ.policy.Policy;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.util.Set;
@@ -16,9 +17,11 @@ final class Authentication {
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
+    private final Policy policy;
 
-    Authentication(TokenVerifier verifier) {
+    Authentication(TokenVerifier verifier, Policy policy) {
         this.verifier = verifier;
+        this.policy = policy;
     }
 
     /** A before-matched handler: deny by default, a route without a known role is refused. */
@@ -29,6 +32,13 @@ final class Authentication {
         }
         if (roles.contains(Access.OIDC)) {
             ctx.attribute(TOKEN, verify(ctx));
+            return;
+        }
+        if (roles.contains(Access.AUDITOR)) {
+            ctx.attribute(TOKEN, verify(ctx));
+            if (!policy.isAuditor(identity(ctx))) {
+                throw RequestRefused.forbidden("not_an_auditor", "only auditors may read the audit log");
+            }
             return;
         }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
@@ -60,6 +70,12 @@ final class Authentication {
             throw new IllegalStateException("route has no OIDC access rule");
         }
         return token;
+    }
+
+    /** The identity the verified token of this request proved; only on routes that require one. */
+    static Identity identity(Context ctx) {
+        VerifiedToken token = token(ctx);
+        return Identity.fromClaims(token.issuer(), token.claims());
     }
 
     /** Who made this request, for the audit log. */

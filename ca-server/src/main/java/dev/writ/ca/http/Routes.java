@@ -1,6 +1,7 @@
 package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.access.AccessService;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
@@ -8,6 +9,7 @@ import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
+import dev.writ.policy.Policy;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.Problem;
@@ -34,17 +36,21 @@ public final class Routes {
     private final UserCertificateService userCertificates;
     private final Authentication authentication;
     private final Problems problems;
+    private final AccessHandlers access;
+    private final AuditHandlers audit;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
-                  UserCertificateService userCertificates, Clock clock) {
+                  UserCertificateService userCertificates, Clock clock, Policy policy, AccessService access) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
         this.store = store;
         this.metrics = metrics;
         this.userCertificates = userCertificates;
-        this.authentication = new Authentication(verifier);
+        this.authentication = new Authentication(verifier, policy);
         this.problems = new Problems(store, metrics, clock);
+        this.access = new AccessHandlers(access);
+        this.audit = new AuditHandlers(store);
     }
 
     public void register(JavalinConfig config) {
@@ -60,6 +66,13 @@ public final class Routes {
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
         routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
+        routes.post("/v1/access-requests", access::create, Access.OIDC);
+        routes.get("/v1/access-requests", access::list, Access.OIDC);
+        routes.get("/v1/access-requests/{id}", access::get, Access.OIDC);
+        routes.post("/v1/access-requests/{id}/reviews", access::review, Access.OIDC);
+        routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
+        routes.get("/v1/audit", audit::events, Access.AUDITOR);
+        routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
@@ -101,7 +114,7 @@ public final class Routes {
     }
 
     /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */
-    private static byte[] body(Context ctx) throws RequestRefused {
+    static byte[] body(Context ctx) throws RequestRefused {
         String contentType = ctx.contentType();
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             throw RequestRefused.badRequest("bad_content_type", "Content-Type must be application/json");

@@ -1,18 +1,28 @@
 package dev.writ.ca.testing;
 
 import java.net.InetAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 
 /** A real OIDC issuer over HTTP on loopback (mock-oauth2-server), issuing ID tokens for tests. */
 public final class TestIdp implements AutoCloseable {
 
     public static final String ISSUER_ID = "idp";
-    private final MockOAuth2Server server = new MockOAuth2Server();
+    private final MockOAuth2Server server;
 
     public TestIdp() throws Exception {
+        this(null);
+    }
+
+    /** An issuer whose tokens say they were issued at {@code clock}'s time: for a CA on the same injected clock. */
+    public TestIdp(Clock clock) throws Exception {
+        server = clock == null ? new MockOAuth2Server()
+                : new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(clock::instant)));
         server.start(InetAddress.getByName("127.0.0.1"), 0);
     }
 
