@@ -25,8 +25,9 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The CA's durable state: issued certificates and the hash-chained audit log, in SQLite (WAL,
- * synchronous=FULL, one writer). Every write returns only once its transaction is committed.
+ * The CA's durable state: issued certificates, the hash-chained audit log and access requests
+ * ({@link AccessRequests}), in SQLite (WAL, synchronous=FULL, one writer). Every write returns
+ * only once its transaction is committed.
  */
 public final class Store implements AutoCloseable {
 
