@@ -1,6 +1,11 @@
 package dev.writ.ca.testing;
 
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +29,19 @@ public final class TestIdp implements AutoCloseable {
         server = clock == null ? new MockOAuth2Server()
                 : new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(clock::instant)));
         server.start(InetAddress.getByName("127.0.0.1"), 0);
+        warmUp();
+    }
+
+    /**
+     * Serves the discovery document and key set once before any CA asks: the first answers of a
+     * fresh mock server are slow, and on a loaded machine they can exceed the CA's 2 s fetch timeout.
+     */
+    private void warmUp() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+        for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
+            http.send(HttpRequest.newBuilder(URI.create(issuerUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
     }
 
     public String issuerUrl() {
