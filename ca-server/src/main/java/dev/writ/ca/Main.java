@@ -1,5 +1,8 @@
 package dev.writ.ca;
 
+import dev.writ.ca.access.AccessService;
+import dev.writ.ca.access.GrantEndedListener;
+import dev.writ.ca.access.LoggingGrantEndedListener;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigException;
 import dev.writ.ca.config.ConfigLoader;
@@ -11,6 +14,7 @@ import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.token.TokenVerifier;
+import dev.writ.ca.webhook.Webhooks;
 import dev.writ.policy.Policy;
 import dev.writ.policy.PolicyException;
 import java.nio.file.Path;
@@ -58,6 +62,11 @@ public final class Main implements Callable<Integer> {
 
     /** Builds every part from the config and starts serving. Also the entry point of tests and benchmarks. */
     public static CaServer start(CaConfig config, Clock clock) throws StartupException {
+        return start(config, clock, new LoggingGrantEndedListener());
+    }
+
+    /** {@code grantEnded} is told when an access grant ends, with the certificates that carry it. */
+    public static CaServer start(CaConfig config, Clock clock, GrantEndedListener grantEnded) throws StartupException {
         Security.addProvider(new BouncyCastleProvider());
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
@@ -80,12 +89,16 @@ public final class Main implements Callable<Integer> {
         }
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
-        var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics);
+        var webhooks = new Webhooks(config.webhooks(), Webhooks.Settings.DEFAULT, metrics);
+        var access = new AccessService(policy, store, clock, webhooks, grantEnded);
+        var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
-        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, policy, clock);
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, policy, clock);
         try {
-            return new CaServer(config, routes, store).start();
+            return new CaServer(config, routes, access, webhooks, store).start();
         } catch (RuntimeException e) {
+            access.close();
+            webhooks.close();
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }

@@ -98,6 +98,16 @@ final class Fields {
         throw error(entry.value().line(), "'" + entry.key() + "' in " + where + " must be true or false, got '" + text + "'");
     }
 
+    /** A whole number written as a YAML integer: {@code approvals: 2}. */
+    int integer(Entry entry, String where) throws PolicyException {
+        ScalarNode scalar = scalar(entry.value(), "'" + entry.key() + "' in " + where, "a whole number");
+        if (scalar.token() == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT && scalar.text().length() <= 9) {
+            return Integer.parseInt(scalar.text());
+        }
+        throw error(entry.value().line(), "'" + entry.key() + "' in " + where + " must be a whole number, got '"
+                + scalar.text() + "'");
+    }
+
     Optional<Entry> optional(MapNode map, String key) {
         return map.get(key);
     }

@@ -5,6 +5,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,13 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A loaded, validated policy: roles for people, deny rules that take roles away, host rules
- * for workloads, and admin rules naming who administers writ. Immutable and safe to share between threads. Everything is denied
- * unless a role (or a host rule) allows it.
+ * A loaded, validated policy: roles for people (standing or requestable), deny rules that take
+ * roles away, host rules for workloads, who administers writ and who may read the audit log.
+ * Immutable and safe to share between threads. Everything is denied unless a role (or a host
+ * rule) allows it.
  */
 public final class Policy {
 
@@ -31,12 +35,15 @@ public final class Policy {
     private final List<DenyRule> denyRules;
     private final List<HostRule> hostRules;
     private final List<AdminRule> adminRules;
+    private final List<MatchRule> auditors;
 
-    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules, List<AdminRule> adminRules) {
+    Policy(List<Role> roles, List<DenyRule> denyRules, List<HostRule> hostRules, List<AdminRule> adminRules,
+           List<MatchRule> auditors) {
         this.roles = List.copyOf(roles);
         this.denyRules = List.copyOf(denyRules);
         this.hostRules = List.copyOf(hostRules);
         this.adminRules = List.copyOf(adminRules);
+        this.auditors = List.copyOf(auditors);
         for (Role role : this.roles) {
             if (rolesByName.put(role.name(), role) != null) {
                 throw new IllegalArgumentException("duplicate role '" + role.name() + "'");
@@ -89,14 +96,64 @@ public final class Policy {
         return loader.build();
     }
 
-    /** What a person with this identity may get; denied unless a role applies. */
+    /** What a person with this identity may get from standing roles; denied unless a role applies. */
     public UserDecision evaluateUser(Identity id) {
-        return UserEvaluation.run(this, Objects.requireNonNull(id, "id")).decision();
+        return evaluateUser(id, Set.of());
+    }
+
+    /**
+     * What a person may get from standing roles plus the roles of their active access grants. A
+     * granted role counts only while it is requestable and the person is still one of its
+     * requesters; deny rules take it away like any other role. The grant's
+     * {@link UserGrant#grantedRoles()} names the roles that came only from grants.
+     */
+    public UserDecision evaluateUser(Identity id, Set<String> grantedRoles) {
+        return UserEvaluation.run(this, Objects.requireNonNull(id, "id"), grantedRoles).decision();
     }
 
     /** A trace of {@link #evaluateUser}: each role (matched, or why not), each deny rule, the principals, the result. */
     public String explain(Identity id) {
-        return UserEvaluation.run(this, Objects.requireNonNull(id, "id")).explanation();
+        return explain(id, Set.of());
+    }
+
+    public String explain(Identity id, Set<String> grantedRoles) {
+        return UserEvaluation.run(this, Objects.requireNonNull(id, "id"), grantedRoles).explanation();
+    }
+
+    /**
+     * Whether {@code requester} may request {@code role} for {@code duration} (null: the role's
+     * maximum) with {@code reason}, and if so whether it is granted at once (break-glass,
+     * auto-approval at {@code now}) or waits for approvers. Deny rules win over everything.
+     */
+    public RequestDecision requestDecision(Identity requester, String role, Duration duration, String reason,
+                                           Instant now) {
+        Objects.requireNonNull(requester, "requester");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(now, "now");
+        return RequestEvaluation.decide(this, requester, role, duration, reason, now);
+    }
+
+    /**
+     * Whether {@code approver} may approve or deny a request of {@code requester} for {@code role}:
+     * never their own (same subject at the same issuer, or the same email), never when a deny rule
+     * takes the role from the approver, otherwise when they match one of the role's approvers.
+     */
+    public Verdict mayApprove(Identity approver, String role, Identity requester) {
+        Objects.requireNonNull(approver, "approver");
+        Objects.requireNonNull(requester, "requester");
+        return RequestEvaluation.mayApprove(this, approver, Objects.requireNonNull(role, "role"), requester);
+    }
+
+    /**
+     * Whether the identity may read the audit log: an {@code auditors} entry matches it, and no
+     * deny rule that takes every role away matches it.
+     */
+    public boolean isAuditor(Identity id) {
+        Objects.requireNonNull(id, "id");
+        if (denyRules.stream().anyMatch(rule -> rule.appliesToEveryRole() && rule.match().matches(id))) {
+            return false;
+        }
+        return MatchRule.anyMatches(auditors, id);
     }
 
     /**
@@ -196,5 +253,9 @@ public final class Policy {
 
     public List<AdminRule> adminRules() {
         return adminRules;
+    }
+
+    public List<MatchRule> auditors() {
+        return auditors;
     }
 }

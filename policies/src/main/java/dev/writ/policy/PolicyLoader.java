@@ -23,9 +23,9 @@ import java.util.Set;
  */
 final class PolicyLoader {
 
-    private static final List<String> TOP_KEYS = List.of("roles", "deny", "hosts", "admins");
+    private static final List<String> TOP_KEYS = List.of("roles", "deny", "hosts", "admins", "auditors");
     private static final List<String> ROLE_KEYS = List.of("name", "match", "principals", "targets", "ttl", "max_ttl",
-            "extensions", "critical_options", "recording", "record_input", "idle_timeout");
+            "extensions", "critical_options", "recording", "record_input", "idle_timeout", "requestable");
     private static final List<String> MATCH_KEYS = List.of("issuer", "email", "groups", "claims");
     private static final List<String> TARGET_KEYS = List.of("hosts", "labels");
     private static final List<String> DENY_KEYS = List.of("name", "match", "roles");
@@ -39,6 +39,7 @@ final class PolicyLoader {
     private final Map<String, DenyRule> denyRules = new LinkedHashMap<>();
     private final Map<String, HostRule> hostRules = new LinkedHashMap<>();
     private final List<AdminRule> adminRules = new ArrayList<>();
+    private final List<MatchRule> auditors = new ArrayList<>();
     private final List<RoleReference> references = new ArrayList<>();
 
     /** Reads one file (one YAML document); may be called for several files. */
@@ -62,6 +63,9 @@ final class PolicyLoader {
         for (Node node : section(f, top, "admins")) {
             addAdminRule(f, f.map(node, "each admin rule"));
         }
+        for (Node node : section(f, top, "auditors")) {
+            auditors.add(RequestableLoader.matchRule(f, node, "auditor #" + (auditors.size() + 1)));
+        }
     }
 
     Policy build() throws PolicyException {
@@ -72,7 +76,7 @@ final class PolicyLoader {
             }
         }
         return new Policy(List.copyOf(roles.values()), List.copyOf(denyRules.values()), List.copyOf(hostRules.values()),
-                adminRules);
+                adminRules, auditors);
     }
 
     private static List<Node> section(Fields f, MapNode top, String key) throws PolicyException {
@@ -94,7 +98,10 @@ final class PolicyLoader {
         f.onlyKeys(node, ROLE_KEYS, where);
         checkUnique(f, node, name, roles.containsKey(name) ? roles.get(name).origin() : null, "role");
 
-        Match match = match(f, f.required(node, "match", where), where);
+        Requestable requestable = f.optional(node, "requestable", null, e -> RequestableLoader.requestable(f, e, where));
+        // a role that can be requested needs no standing match; any other role does
+        Match match = requestable != null && f.optional(node, "match").isEmpty() ? null
+                : match(f, f.required(node, "match", where), where);
         List<String> principals = new ArrayList<>();
         for (Item item : f.strings(f.required(node, "principals", where), where)) {
             principals.add(check(f, item.line(), () -> PrincipalTemplate.parse(item.text(), where).text()));
@@ -119,7 +126,7 @@ final class PolicyLoader {
         boolean recordInput = f.optional(node, "record_input", false, e -> f.bool(e, where));
         Duration idleTimeout = f.optional(node, "idle_timeout", null, e -> f.duration(e, where));
         Role role = new Role(name, match, principals, targets, ttl, maxTtl, extensions, criticalOptions,
-                recording, recordInput, idleTimeout, f.origin(node));
+                recording, recordInput, idleTimeout, f.origin(node), requestable);
         roles.put(name, role);
     }
 
@@ -243,7 +250,7 @@ final class PolicyLoader {
 
     // ---- shared pieces
 
-    private static Match match(Fields f, Entry entry, String owner) throws PolicyException {
+    static Match match(Fields f, Entry entry, String owner) throws PolicyException {
         String where = "match of " + owner;
         MapNode node = f.map(entry.value(), "'match' in " + owner);
         f.onlyKeys(node, MATCH_KEYS, where);
@@ -300,21 +307,21 @@ final class PolicyLoader {
         return ttl;
     }
 
-    private static List<Item> optionalStrings(Fields f, MapNode node, String key, String where) throws PolicyException {
+    static List<Item> optionalStrings(Fields f, MapNode node, String key, String where) throws PolicyException {
         Optional<Entry> entry = f.optional(node, key);
         return entry.isEmpty() ? List.of() : f.strings(entry.get(), where);
     }
 
-    private static List<String> texts(List<Item> items) {
+    static List<String> texts(List<Item> items) {
         return items.stream().map(Item::text).toList();
     }
 
-    private interface Check<T> {
+    interface Check<T> {
         T run();
     }
 
     /** Runs a model check, turning its IllegalArgumentException into a load error at {@code line}. */
-    private static <T> T check(Fields f, int line, Check<T> check) throws PolicyException {
+    static <T> T check(Fields f, int line, Check<T> check) throws PolicyException {
         try {
             return check.run();
         } catch (IllegalArgumentException e) {

@@ -12,18 +12,22 @@ import java.util.regex.Pattern;
 
 /**
  * A role as parsed from the policy: who it matches and what a certificate issued through it
- * allows.
+ * allows. A role is held standing (its {@code match} holds), just in time (it is
+ * {@code requestable} and an access grant for it is active), or both.
  *
+ * @param match           who holds the role standing; null for a role that is only requestable
  * @param principals      principal templates as written, e.g. {@code {{email.local}}}, {@code deploy}
  * @param targets         what the role reaches through the bastion; empty means nothing
  * @param defaultTtl      the certificate lifetime when the client asks none; at most {@code maxTtl}
  * @param criticalOptions {@code source-address} (canonical, comma-separated) and/or {@code force-command}
  * @param idleTimeout     null when the role sets none
  * @param origin          where it was defined, {@code file:line}
+ * @param requestable     how the role is requested and approved; null when it cannot be requested
  */
 public record Role(String name, Match match, List<String> principals, List<TargetRule> targets,
                    Duration defaultTtl, Duration maxTtl, Set<String> extensions, Map<String, String> criticalOptions,
-                   RecordingMode recording, boolean recordInput, Duration idleTimeout, String origin) {
+                   RecordingMode recording, boolean recordInput, Duration idleTimeout, String origin,
+                   Requestable requestable) {
 
     /** Names of roles, deny rules and host rules (they end up in certificate extensions and logs). */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -39,7 +43,9 @@ public record Role(String name, Match match, List<String> principals, List<Targe
 
     public Role {
         checkName(name, "role");
-        Objects.requireNonNull(match, "match");
+        if (match == null && requestable == null) {
+            throw new IllegalArgumentException("role '" + name + "' needs a match, a requestable section, or both");
+        }
         principals = List.copyOf(principals);
         if (principals.isEmpty()) {
             throw new IllegalArgumentException("role '" + name + "' needs at least one principal");
@@ -59,6 +65,23 @@ public record Role(String name, Match match, List<String> principals, List<Targe
             throw new IllegalArgumentException("idle_timeout must be positive");
         }
         Objects.requireNonNull(origin, "origin");
+    }
+
+    /** A role that cannot be requested. */
+    public Role(String name, Match match, List<String> principals, List<TargetRule> targets, Duration defaultTtl,
+                Duration maxTtl, Set<String> extensions, Map<String, String> criticalOptions, RecordingMode recording,
+                boolean recordInput, Duration idleTimeout, String origin) {
+        this(name, match, principals, targets, defaultTtl, maxTtl, extensions, criticalOptions, recording, recordInput,
+                idleTimeout, origin, null);
+    }
+
+    /** Whether some identities hold the role without an access grant. */
+    public boolean hasStandingMatch() {
+        return match != null;
+    }
+
+    public boolean isRequestable() {
+        return requestable != null;
     }
 
     static void checkName(String name, String what) {

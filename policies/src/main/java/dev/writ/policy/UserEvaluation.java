@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * One evaluation of the policy for a person's identity, in four steps that each add lines to a
  * human-readable trace (what {@link Policy#explain} prints):
  * <ol>
- *   <li>which roles match the identity;</li>
+ *   <li>which roles match the identity, standing or through an active access grant;</li>
  *   <li>which of those deny rules take away (a deny always wins);</li>
  *   <li>which principals each remaining role gives (a role with none does not apply);</li>
  *   <li>the merge of the roles that apply into one grant, or a conflict that denies.</li>
@@ -24,9 +24,13 @@ import java.util.stream.Collectors;
 final class UserEvaluation {
 
     private final List<String> trace = new ArrayList<>();
+    private final Set<String> grantedRoles;
+    /** Roles that matched only through an access grant. */
+    private final Set<String> viaGrant = new TreeSet<>();
     private final UserDecision decision;
 
-    private UserEvaluation(Policy policy, Identity id) {
+    private UserEvaluation(Policy policy, Identity id, Set<String> grantedRoles) {
+        this.grantedRoles = Set.copyOf(grantedRoles);
         trace.add("identity " + id.name() + " (issuer " + id.issuer() + ", subject " + id.subject()
                 + (id.email() == null ? ", no email" : ", email " + id.email()) + ", groups " + id.groups() + ")");
         decision = evaluate(policy, id);
@@ -36,8 +40,8 @@ final class UserEvaluation {
         }
     }
 
-    static UserEvaluation run(Policy policy, Identity id) {
-        return new UserEvaluation(policy, id);
+    static UserEvaluation run(Policy policy, Identity id, Set<String> grantedRoles) {
+        return new UserEvaluation(policy, id, grantedRoles);
     }
 
     UserDecision decision() {
@@ -69,16 +73,34 @@ final class UserEvaluation {
     private List<Role> matchingRoles(Policy policy, Identity id) {
         List<Role> matched = new ArrayList<>();
         for (Role role : policy.roles()) {
-            Optional<String> whyNot = role.match().whyNot(id);
+            Optional<String> whyNot = role.hasStandingMatch() ? role.match().whyNot(id)
+                    : Optional.of("requestable only (no standing match)");
             String head = "role '" + role.name() + "' (" + role.origin() + "): ";
-            if (whyNot.isPresent()) {
-                trace.add(head + "does not match: " + whyNot.get());
-            } else {
+            if (whyNot.isEmpty()) {
                 trace.add(head + "matches");
                 matched.add(role);
+            } else if (grantedRoles.contains(role.name())) {
+                Optional<String> whyNotGranted = whyNotGranted(role, id);
+                if (whyNotGranted.isEmpty()) {
+                    trace.add(head + "matches through an active access grant");
+                    matched.add(role);
+                    viaGrant.add(role.name());
+                } else {
+                    trace.add(head + "does not match: " + whyNot.get() + "; access grant ignored: " + whyNotGranted.get());
+                }
+            } else {
+                trace.add(head + "does not match: " + whyNot.get());
             }
         }
         return matched;
+    }
+
+    /** A grant counts while the role is still requestable and the holder may still request it. */
+    private static Optional<String> whyNotGranted(Role role, Identity id) {
+        if (!role.isRequestable()) {
+            return Optional.of("the role is no longer requestable");
+        }
+        return MatchRule.whyNone(role.requestable().requesters(), id).map(why -> "no longer a requester: " + why);
     }
 
     private List<Role> applyDenyRules(Policy policy, Identity id, List<Role> matched, List<String> denyingRules) {
@@ -123,7 +145,7 @@ final class UserEvaluation {
     }
 
     /** Unions, minimums and the strictest recording; roles pinning different critical options deny. */
-    private static UserDecision merge(Map<Role, Set<String>> applying) {
+    private UserDecision merge(Map<Role, Set<String>> applying) {
         List<Role> roles = List.copyOf(applying.keySet());
         for (String option : List.of(Role.SOURCE_ADDRESS, Role.FORCE_COMMAND)) {
             Optional<String> conflict = conflict(roles, option);
@@ -153,8 +175,10 @@ final class UserEvaluation {
                     : idleTimeout == null ? role.idleTimeout() : min(idleTimeout, role.idleTimeout());
         }
         List<String> roleNames = roles.stream().map(Role::name).toList();
+        Set<String> granted = new TreeSet<>(viaGrant);
+        granted.retainAll(roleNames);
         UserGrant grant = new UserGrant(roleNames, principals, defaultTtl, maxTtl, extensions, criticalOptions,
-                List.copyOf(targets), recording, recordInput, idleTimeout);
+                List.copyOf(targets), recording, recordInput, idleTimeout, granted);
         return UserDecision.allow("allowed by role(s) " + String.join(", ", roleNames), grant);
     }
 
@@ -177,6 +201,9 @@ final class UserEvaluation {
 
     private void describe(UserGrant grant) {
         trace.add("  principals: " + String.join(", ", grant.principals()));
+        if (!grant.grantedRoles().isEmpty()) {
+            trace.add("  through access grants: " + String.join(", ", grant.grantedRoles()));
+        }
         trace.add("  ttl: " + Durations.format(grant.defaultTtl()) + " (max " + Durations.format(grant.maxTtl()) + ")");
         trace.add("  extensions: " + (grant.extensions().isEmpty() ? "none" : String.join(", ", grant.extensions())));
         trace.add("  critical options: " + (grant.criticalOptions().isEmpty() ? "none" : grant.criticalOptions().entrySet()

@@ -19,10 +19,12 @@ import java.util.TreeSet;
  * @param maxTtl          no certificate from this grant lives longer
  * @param criticalOptions {@code source-address} and/or {@code force-command} when a role pins them
  * @param idleTimeout     null when no role sets one
+ * @param grantedRoles    those of {@code roles} the identity holds only through an active access grant
+ *                        (a certificate carrying them must not outlive the grant)
  */
 public record UserGrant(List<String> roles, Set<String> principals, Duration defaultTtl, Duration maxTtl,
                         Set<String> extensions, Map<String, String> criticalOptions, List<TargetRule> targets,
-                        RecordingMode recording, boolean recordInput, Duration idleTimeout) {
+                        RecordingMode recording, boolean recordInput, Duration idleTimeout, Set<String> grantedRoles) {
 
     public UserGrant {
         roles = List.copyOf(roles);
@@ -43,5 +45,17 @@ public record UserGrant(List<String> roles, Set<String> principals, Duration def
         criticalOptions = Collections.unmodifiableMap(new TreeMap<>(criticalOptions));
         targets = List.copyOf(targets);
         Objects.requireNonNull(recording, "recording");
+        grantedRoles = Collections.unmodifiableSet(new TreeSet<>(grantedRoles));
+        if (!roles.containsAll(grantedRoles)) {
+            throw new IllegalArgumentException("granted roles must be among the roles");
+        }
+    }
+
+    /** A grant from standing roles only. */
+    public UserGrant(List<String> roles, Set<String> principals, Duration defaultTtl, Duration maxTtl,
+                     Set<String> extensions, Map<String, String> criticalOptions, List<TargetRule> targets,
+                     RecordingMode recording, boolean recordInput, Duration idleTimeout) {
+        this(roles, principals, defaultTtl, maxTtl, extensions, criticalOptions, targets, recording, recordInput,
+                idleTimeout, Set.of());
     }
 }

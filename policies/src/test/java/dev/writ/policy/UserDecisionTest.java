@@ -336,14 +336,15 @@ class UserDecisionTest {
             assertEquals("""
                     identity alice@example.com (issuer https://idp.example.com, subject %s, email alice@example.com,\
                      groups [engineering, contractors, prod-admins])
-                    role 'engineer' (roles.yaml:8): matches
-                    role 'sre' (roles.yaml:25): does not match: groups [engineering, contractors, prod-admins] contain\
+                    role 'engineer' (roles.yaml:9): matches
+                    role 'sre' (roles.yaml:26): does not match: groups [engineering, contractors, prod-admins] contain\
                      none of [sre]
-                    role 'prod-admin' (roles.yaml:42): matches
-                    role 'ci-deploy' (roles.yaml:58): does not match: issuer https://idp.example.com is not\
+                    role 'prod-admin' (roles.yaml:45): matches through an active access grant
+                    role 'break-glass' (roles.yaml:74): does not match: requestable only (no standing match)
+                    role 'ci-deploy' (roles.yaml:92): does not match: issuer https://idp.example.com is not\
                      https://gitlab.example.com
-                    deny rule 'no-contractors-in-prod' (deny.yaml:5): matches, removes prod-admin
-                    deny rule 'suspended-accounts' (deny.yaml:11): does not match: groups [engineering, contractors,\
+                    deny rule 'no-contractors-in-prod' (deny.yaml:6): matches, removes prod-admin
+                    deny rule 'suspended-accounts' (deny.yaml:12): does not match: groups [engineering, contractors,\
                      prod-admins] contain none of [suspended]
                     role 'engineer': principals alice
                     decision: allowed by role(s) engineer
@@ -354,14 +355,14 @@ class UserDecisionTest {
                       targets: hosts [*.dev.example.com]; labels {env=dev}; labels {env=staging}
                       recording: best_effort
                       idle timeout: 30m
-                    """.formatted(id.subject()), policy.explain(id));
+                    """.formatted(id.subject()), policy.explain(id, Set.of("prod-admin")));
         }
 
         @Test
         void saysWhyEachRoleDidNotMatch() {
             Policy policy = TestIdentities.examples();
             String explain = policy.explain(Identity.fromClaims(IDP, Map.of("sub", "u-9", "email", "mallory@evil.org")));
-            assertTrue(explain.contains("role 'engineer' (roles.yaml:8): does not match: email mallory@evil.org"
+            assertTrue(explain.contains("role 'engineer' (roles.yaml:9): does not match: email mallory@evil.org"
                     + " matches none of [*@example.com]\n"), explain);
             assertTrue(explain.endsWith("decision: denied: no role matches\n"), explain);
         }
@@ -398,9 +399,18 @@ class UserDecisionTest {
         }
 
         @Test
-        void giveProdAdminsRootWithStrictRecording() {
+        void giveNobodyProdAdminWithoutAnAccessGrant() {
             UserGrant grant = policy.evaluateUser(person("root-person@example.com", "engineering", "prod-admins")).grant();
+            assertEquals(List.of("engineer"), grant.roles());
+            assertEquals(Set.of("root-person"), grant.principals());
+        }
+
+        @Test
+        void giveProdAdminGrantHoldersRootWithStrictRecording() {
+            UserGrant grant = policy.evaluateUser(person("root-person@example.com", "engineering"), Set.of("prod-admin"))
+                    .grant();
             assertEquals(Set.of("root", "root-person"), grant.principals());
+            assertEquals(Set.of("prod-admin"), grant.grantedRoles());
             assertEquals(Duration.ofMinutes(30), grant.defaultTtl());
             assertEquals(Duration.ofHours(1), grant.maxTtl());
             assertEquals(RecordingMode.STRICT, grant.recording());

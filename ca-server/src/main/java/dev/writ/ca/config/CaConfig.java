@@ -3,6 +3,7 @@ package dev.writ.ca.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.writ.ca.token.IssuerConfig;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param logFormat {@code text} (one line per event) or {@code json}
  * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
  * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
+ * @param webhooks  receivers of access-request events; optional
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -35,7 +37,8 @@ public record CaConfig(
         @JsonProperty("tls_terminated_by_proxy") Boolean tlsTerminatedByProxy,
         @JsonProperty("log_format") LogFormat logFormat,
         @JsonProperty("login") Login login,
-        @JsonProperty("bastion") String bastion) {
+        @JsonProperty("bastion") String bastion,
+        @JsonProperty("webhooks") List<Webhook> webhooks) {
 
     public enum KeyType { ed25519, ecdsa, rsa }
 
@@ -80,6 +83,7 @@ public record CaConfig(
                         + " or set tls_terminated_by_proxy: true when a TLS-terminating proxy sits in front");
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
         login = resolveLogin(login, issuers);
+        webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     }
 
     private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
@@ -102,7 +106,43 @@ public record CaConfig(
         return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat, login, bastion);
+                tlsTerminatedByProxy, logFormat, login, bastion, webhooks);
+    }
+
+    /**
+     * Where access-request events are POSTed as JSON, retried with backoff, never holding up an answer.
+     *
+     * @param url         https, or http only on a loopback address; it may hold a secret, so logs show only its host
+     * @param events      which of {@link #EVENTS}; absent means all
+     * @param maxAttempts deliveries tried before the event is given up (default 5, at most 20)
+     */
+    public record Webhook(@JsonProperty("url") URI url, @JsonProperty("events") List<String> events,
+                          @JsonProperty("max_attempts") Integer maxAttempts) {
+
+        public static final List<String> EVENTS = List.of("request.created", "request.approved", "request.denied",
+                "request.expired", "break_glass");
+
+        public Webhook {
+            require(url != null, "webhooks: url is required");
+            IssuerConfig.requireSecureTransport(url, "webhook url");
+            events = events == null ? EVENTS : List.copyOf(events);
+            require(!events.isEmpty(), "webhooks: events must not be empty (leave it out for all)");
+            for (String event : events) {
+                require(EVENTS.contains(event), "webhooks: unknown event '" + event + "' (known: "
+                        + String.join(", ", EVENTS) + ")");
+            }
+            maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+            require(maxAttempts >= 1 && maxAttempts <= 20, "webhooks: max_attempts must be 1 to 20");
+        }
+
+        public boolean wants(String event) {
+            return events.contains(event);
+        }
+
+        /** The URL without path or query, which may carry a secret: for logs. */
+        public String safeName() {
+            return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        }
     }
 
     /** {@code host:port}; the host may be an IPv6 literal in brackets. */

@@ -16,5 +16,7 @@ enum Access implements RouteRole {
      * A machine proving possession of its host key and certificate. The proof travels in the
      * body, so the renewal service checks it, before anything else.
      */
-    HOST_PROOF
+    HOST_PROOF,
+    /** An OIDC bearer whom the policy's {@code auditors} section names. */
+    AUDITOR
 }

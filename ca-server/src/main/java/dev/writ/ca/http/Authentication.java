@@ -57,6 +57,13 @@ final class Authentication {
         if (roles.contains(Access.HOST_PROOF)) {
             return; // the proof is in the body: HostRenewalService verifies it before anything else
         }
+        if (roles.contains(Access.AUDITOR)) {
+            ctx.attribute(TOKEN, verify(ctx));
+            if (!policy.isAuditor(identity(ctx))) {
+                throw RequestRefused.forbidden("not_an_auditor", "only auditors may read the audit log");
+            }
+            return;
+        }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
     }
 
@@ -115,6 +122,12 @@ final class Authentication {
             throw new IllegalStateException("route has no HOST access rule");
         }
         return credential;
+    }
+
+    /** The identity the verified token of this request proved; only on routes that require one. */
+    static Identity identity(Context ctx) {
+        VerifiedToken token = token(ctx);
+        return Identity.fromClaims(token.issuer(), token.claims());
     }
 
     /** Who made this request, for the audit log. */

@@ -1,6 +1,7 @@
 package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.access.AccessService;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.host.HostServices;
 import dev.writ.ca.host.KnownHosts;
@@ -42,9 +43,12 @@ public final class Routes {
     private final Policy policy;
     private final Authentication authentication;
     private final Problems problems;
+    private final AccessHandlers access;
+    private final AuditHandlers audit;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
-                  UserCertificateService userCertificates, HostServices hosts, Policy policy, Clock clock) {
+                  UserCertificateService userCertificates, HostServices hosts, AccessService access, Policy policy,
+                  Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -55,6 +59,8 @@ public final class Routes {
         this.policy = policy;
         this.authentication = new Authentication(verifier, policy);
         this.problems = new Problems(store, metrics, clock);
+        this.access = new AccessHandlers(access);
+        this.audit = new AuditHandlers(store);
     }
 
     public void register(JavalinConfig config) {
@@ -73,6 +79,13 @@ public final class Routes {
         routes.post("/v1/certs/host", this::hostCertificate, Access.HOST);
         routes.post("/v1/certs/host/renew", this::renewHostCertificate, Access.HOST_PROOF);
         routes.post("/v1/join-tokens", this::joinToken, Access.ADMIN);
+        routes.post("/v1/access-requests", access::create, Access.OIDC);
+        routes.get("/v1/access-requests", access::list, Access.OIDC);
+        routes.get("/v1/access-requests/{id}", access::get, Access.OIDC);
+        routes.post("/v1/access-requests/{id}/reviews", access::review, Access.OIDC);
+        routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
+        routes.get("/v1/audit", audit::events, Access.AUDITOR);
+        routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
@@ -130,7 +143,7 @@ public final class Routes {
     }
 
     /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */
-    private static byte[] body(Context ctx) throws RequestRefused {
+    static byte[] body(Context ctx) throws RequestRefused {
         String contentType = ctx.contentType();
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             throw RequestRefused.badRequest("bad_content_type", "Content-Type must be application/json");

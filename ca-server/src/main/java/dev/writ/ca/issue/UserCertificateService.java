@@ -1,12 +1,14 @@
 package dev.writ.ca.issue;
 
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.access.ActiveGrants;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.sign.CertificateRequest;
 import dev.writ.ca.sign.CertificateSigner;
 import dev.writ.ca.sign.Serials;
 import dev.writ.ca.sign.SignedCertificate;
 import dev.writ.ca.sign.SigningException;
+import dev.writ.ca.store.AccessConflict;
 import dev.writ.ca.store.AuditEvent;
 import dev.writ.ca.store.IssuedCertificate;
 import dev.writ.ca.store.SerialConflictException;
@@ -31,10 +33,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
- * {@code POST /v1/certs/user} as a pipeline: parse → authorize → decide validity and principals
- * → sign → record durably → answer. Nothing leaves before the audit record is committed.
+ * {@code POST /v1/certs/user} as a pipeline: parse → authorize (standing roles plus the roles of
+ * active access grants) → decide validity and principals → sign → record durably → answer.
+ * Nothing leaves before the audit record is committed.
  */
 public final class UserCertificateService {
 
@@ -49,14 +53,21 @@ public final class UserCertificateService {
     private final Store store;
     private final Clock clock;
     private final CaMetrics metrics;
+    private final ActiveGrants activeGrants;
     private final Serials serials = new Serials();
 
-    public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics) {
+    public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics,
+                                  ActiveGrants activeGrants) {
         this.policy = policy;
         this.signer = signer;
         this.store = store;
         this.clock = clock;
         this.metrics = metrics;
+        this.activeGrants = activeGrants;
+    }
+
+    public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics) {
+        this(policy, signer, store, clock, metrics, ActiveGrants.NONE);
     }
 
     public CertificateResponse issue(VerifiedToken token, UserCertRequest requested, String clientAddress)
@@ -64,31 +75,38 @@ public final class UserCertificateService {
         long started = System.nanoTime();
         // 1. parse what the client sent (untrusted)
         PublicKey publicKey = parseKey(requested.publicKey());
-        // 2. authorize: the token proved the identity; the policy decides what it gets
+        // 2. authorize: the token proved the identity; the policy decides what its roles and grants give
         Identity identity = Identity.fromClaims(token.issuer(), token.claims());
-        UserDecision decision = policy.evaluateUser(identity);
+        Instant now = clock.instant();
+        List<ActiveGrants.Grant> grants = activeGrants.of(identity, now);
+        UserDecision decision = policy.evaluateUser(identity,
+                grants.stream().map(ActiveGrants.Grant::role).collect(Collectors.toSet()));
         if (!decision.allowed()) {
             throw RequestRefused.forbidden("policy_denied", "no certificate for " + identity.name() + ": " + decision.reason());
         }
         UserGrant grant = decision.grant();
-        // 3. narrow to what was asked, never widen
+        // 3. narrow to what was asked, never widen; never past the end of a grant it carries
         Duration ttl = ttl(requested.ttl(), grant);
         List<String> principals = principals(requested.principals(), grant);
-        // 4. sign and record, with a fresh serial should one collide
-        Instant now = clock.instant();
+        List<ActiveGrants.Grant> carried = grants.stream().filter(g -> grant.grantedRoles().contains(g.role())).toList();
+        Instant validBefore = carried.stream().map(ActiveGrants.Grant::end).reduce(now.plus(ttl), UserCertificateService::min);
+        List<String> grantIds = carried.stream().map(ActiveGrants.Grant::id).toList();
+        // 4. sign and record, with a fresh serial should one collide; refused if a carried grant ended meanwhile
         for (int attempt = 1; ; attempt++) {
             CertificateRequest certificate = new CertificateRequest(CertificateRequest.Kind.USER, serials.next(), publicKey,
-                    identity.name(), principals, now.minus(BACKDATE), now.plus(ttl),
+                    identity.name(), principals, now.minus(BACKDATE), validBefore,
                     new TreeMap<>(grant.criticalOptions()), extensions(grant));
             SignedCertificate signed = signer.sign(certificate);
             try {
-                store.recordIssuance(record(certificate, identity, grant, clientAddress, now),
-                        issuedEvent(certificate, identity, grant, clientAddress, now));
+                store.recordIssuance(record(certificate, identity, grant, clientAddress, now), grantIds,
+                        issuedEvent(certificate, identity, grant, grantIds, clientAddress, now));
             } catch (SerialConflictException e) {
                 if (attempt < SIGNING_ATTEMPTS) {
                     continue;
                 }
                 throw e;
+            } catch (AccessConflict e) {
+                throw RequestRefused.conflict("grant_ended", e.getMessage());
             }
             metrics.issued("user", System.nanoTime() - started);
             return new CertificateResponse(signed.line(), Serials.format(certificate.serial()),
@@ -149,7 +167,8 @@ public final class UserCertificateService {
                 PublicKeys.fingerprint(c.publicKey()), identity.name(), identity.issuer(), client, grant.roles(), now);
     }
 
-    private static AuditEvent issuedEvent(CertificateRequest c, Identity identity, UserGrant grant, String client, Instant now) {
+    private static AuditEvent issuedEvent(CertificateRequest c, Identity identity, UserGrant grant, List<String> grantIds,
+                                          String client, Instant now) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("serial", Serials.format(c.serial()));
         details.put("kind", "user");
@@ -158,11 +177,18 @@ public final class UserCertificateService {
         details.put("valid_before", c.validBefore().toString());
         details.put("key_fingerprint", PublicKeys.fingerprint(c.publicKey()));
         details.put("issuer", identity.issuer());
+        if (!grantIds.isEmpty()) {
+            details.put("grants", grantIds);
+        }
         return new AuditEvent(now, "certificate.issued", identity.name(), AuditEvent.Outcome.ok, client, details);
     }
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /** Echoes client text in a message only as short printable ASCII. */

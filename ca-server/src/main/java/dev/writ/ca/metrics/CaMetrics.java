@@ -35,7 +35,13 @@ public final class CaMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
-    public void storeCommitted(long nanos) {
+    /** A webhook delivery finished: delivered, failed (after every attempt) or dropped (queue full, closing). */
+    public void webhook(String outcome) {
+        Counter.builder("writ_webhook_deliveries").description("Webhook deliveries, by outcome")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
+        public void storeCommitted(long nanos) {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -3,6 +3,8 @@ package dev.writ.ca.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.writ.protocol.audit.AuditChain;
+import dev.writ.protocol.audit.AuditRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,8 +26,9 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The CA's durable state: issued certificates and the hash-chained audit log, in SQLite (WAL,
- * synchronous=FULL, one writer). Every write returns only once its transaction is committed.
+ * The CA's durable state: issued certificates, the hash-chained audit log and access requests
+ * ({@link AccessRequests}), in SQLite (WAL, synchronous=FULL, one writer). Every write returns
+ * only once its transaction is committed.
  */
 public final class Store implements AutoCloseable {
 
@@ -38,8 +41,15 @@ public final class Store implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final ChainTail tail;
 
+    private final AccessRequests accessRequests;
+
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
+
+    /** Work for the writer thread, run inside its next transaction. */
+    interface Write<T> {
+        T run(Connection connection) throws SQLException, StoreException;
+    }
 
     private Store(Connection writeConnection, Connection readConnection, Consumer<Long> commitNanos) throws SQLException {
         this.writeConnection = writeConnection;
@@ -50,6 +60,7 @@ public final class Store implements AutoCloseable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
         this.tail = ChainTail.load(writeConnection);
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
+        this.accessRequests = new AccessRequests(this, readConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -83,6 +94,42 @@ public final class Store implements AutoCloseable {
             insertCertificate(certificate);
             tail.append(event, details);
         }));
+    }
+
+    /**
+     * Records a certificate that carries access grants: refused with {@link AccessConflict} when a
+     * grant is no longer active, else stored with its grants and its audit event in one transaction.
+     */
+    public void recordIssuance(IssuedCertificate certificate, List<String> grantIds, AuditEvent event)
+            throws StoreException {
+        if (grantIds.isEmpty()) {
+            recordIssuance(certificate, event);
+            return;
+        }
+        String details = canonical(event);
+        await(writer.submit((connection, state) -> {
+            accessRequests.checkActive(connection, grantIds, certificate.issuedAt());
+            insertCertificate(certificate);
+            accessRequests.link(connection, certificate.serial(), grantIds);
+            tail.append(event, details);
+        }));
+    }
+
+    /** Access requests, reviews and grants. */
+    public AccessRequests accessRequests() {
+        return accessRequests;
+    }
+
+    /** Runs {@code work} in the writer's next transaction and returns its result once committed. */
+    <T> T write(Write<T> work) throws StoreException {
+        List<T> result = new ArrayList<>(1);
+        await(writer.submit((connection, state) -> result.add(work.run(connection))));
+        return result.get(0);
+    }
+
+    /** Appends an audit event to the current transaction: only inside {@link #write}. */
+    void append(AuditEvent event) throws SQLException {
+        tail.append(event, canonical(event));
     }
 
     /** Appends one audit event, durably. */
@@ -214,11 +261,25 @@ public final class Store implements AutoCloseable {
     }
 
     /** Audit events with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
-    public synchronized List<StoredAuditEvent> auditEvents(long afterSeq, int limit) throws StoreException {
-        try (PreparedStatement select = readConnection.prepareStatement(
-                "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")) {
-            select.setLong(1, afterSeq);
-            select.setInt(2, limit);
+    public List<StoredAuditEvent> auditEvents(long afterSeq, int limit) throws StoreException {
+        return auditEvents(AuditQuery.all(afterSeq, limit));
+    }
+
+    /** Audit events that pass the query's filters, oldest first. */
+    public synchronized List<StoredAuditEvent> auditEvents(AuditQuery query) throws StoreException {
+        try (PreparedStatement select = readConnection.prepareStatement("""
+                SELECT * FROM audit_events WHERE seq > ?1 AND (?2 IS NULL OR actor = ?2)
+                  AND ((?3 IS NULL AND ?4 IS NULL) OR type = ?3 OR type LIKE ?4 ESCAPE '\\')
+                  AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
+                ORDER BY seq LIMIT ?7""")) {
+            String prefix = query.typePrefixPattern();
+            select.setLong(1, query.afterSeq());
+            select.setString(2, query.actor());
+            select.setString(3, prefix == null ? query.type() : null);
+            select.setString(4, prefix);
+            setMillis(select, 5, query.since());
+            setMillis(select, 6, query.until());
+            select.setInt(7, query.limit());
             List<StoredAuditEvent> events = new ArrayList<>();
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
@@ -245,9 +306,10 @@ public final class Store implements AutoCloseable {
         synchronized (this) {
             try (Statement s = readConnection.createStatement();
                  ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+                List<AuditRecord> records = all.stream().map(StoredAuditEvent::toRecord).toList();
                 return rs.next()
-                        ? AuditChain.verify(all, rs.getLong(1), rs.getString(2))
-                        : AuditChain.verify(all, null, null);
+                        ? AuditChain.verify(records, rs.getLong(1), rs.getString(2))
+                        : AuditChain.verify(records, null, null);
             } catch (SQLException e) {
                 throw new StoreException("cannot read the audit head", e);
             }
@@ -287,6 +349,14 @@ public final class Store implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while writing", e);
+        }
+    }
+
+    private static void setMillis(PreparedStatement statement, int index, Instant at) throws SQLException {
+        if (at == null) {
+            statement.setNull(index, java.sql.Types.INTEGER);
+        } else {
+            statement.setLong(index, at.toEpochMilli());
         }
     }
 

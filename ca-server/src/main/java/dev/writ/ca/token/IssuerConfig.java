@@ -44,7 +44,7 @@ public record IssuerConfig(URI url, String audience) {
    * Refuses anything but an absolute {@code https} URL, or {@code http} on a loopback address:
    * keys and discovery documents fetched in clear text from the network could be swapped.
    */
-  static void requireSecureTransport(URI uri, String what) {
+  public static void requireSecureTransport(URI uri, String what) {
     if (!uri.isAbsolute() || uri.isOpaque() || uri.getHost() == null) {
       throw new IllegalArgumentException(what + " must be an absolute http(s) URL: " + uri);
     }

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, issuers, key_type, keys, listen, log_format, login, policies, store, tls, tls_terminated_by_proxy"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, issuers, key_type, keys, listen, log_format, login, policies, store, tls, tls_terminated_by_proxy, webhooks"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
@@ -60,6 +60,12 @@ class ConfigLoaderTest {
                         null),
                 Arguments.of("fail/login-issuer-not-configured", VALID + "login:\n  issuer: https://other.example.com\n",
                         "ca.yaml:8: login.issuer https://other.example.com is not one of the configured issuers"),
+                Arguments.of("fail/webhook-http-off-loopback", VALID + "webhooks:\n  - url: http://hooks.example.com/x\n",
+                        null),
+                Arguments.of("fail/webhook-unknown-event", VALID + "webhooks:\n  - url: https://hooks.example.com/x\n"
+                        + "    events: [request.approved, request.revoked]\n", null),
+                Arguments.of("fail/webhook-attempts-zero", VALID + "webhooks:\n  - url: https://hooks.example.com/x\n"
+                        + "    max_attempts: 0\n", null),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
     }
@@ -81,6 +87,31 @@ class ConfigLoaderTest {
                 VALID.replace("http://127.0.0.1:9000/idp", "http://idp.example.com")));
         assertEquals(true, e.getMessage().startsWith("ca.yaml:"), e.getMessage());
         assertEquals(true, e.getMessage().contains("issuers[0]"), e.getMessage());
+    }
+
+    @Test
+    void readsWebhooksWithEveryEventByDefault() throws Exception {
+        CaConfig config = ConfigLoader.parse("ca.yaml", VALID + """
+                webhooks:
+                  - url: https://hooks.example.com/T000/secret
+                  - url: http://127.0.0.1:9999/hook
+                    events: [break_glass]
+                    max_attempts: 2
+                """);
+        assertEquals(CaConfig.Webhook.EVENTS, config.webhooks().get(0).events());
+        assertEquals(5, config.webhooks().get(0).maxAttempts());
+        assertEquals("https://hooks.example.com", config.webhooks().get(0).safeName());
+        assertEquals(java.util.List.of("break_glass"), config.webhooks().get(1).events());
+        assertEquals(2, config.webhooks().get(1).maxAttempts());
+        assertEquals(java.util.List.of(), ConfigLoader.parse("ca.yaml", VALID).webhooks());
+    }
+
+    @Test
+    void namesTheUnknownWebhookEvent() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("ca.yaml", VALID
+                + "webhooks:\n  - url: https://hooks.example.com/x\n    events: [request.revoked]\n"));
+        assertEquals(true, e.getMessage().contains("webhooks: unknown event 'request.revoked' (known: request.created,"
+                + " request.approved, request.denied, request.expired, break_glass)"), e.getMessage());
     }
 
     @Test

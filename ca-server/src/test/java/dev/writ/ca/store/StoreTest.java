@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.writ.protocol.audit.AuditChain;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

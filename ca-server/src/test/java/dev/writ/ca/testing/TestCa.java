@@ -2,6 +2,8 @@ package dev.writ.ca.testing;
 
 import dev.writ.ca.CaServer;
 import dev.writ.ca.Main;
+import dev.writ.ca.access.GrantEndedListener;
+import dev.writ.ca.access.LoggingGrantEndedListener;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigLoader;
 import java.net.URI;
@@ -39,6 +41,20 @@ public final class TestCa implements AutoCloseable {
 
     /** Starts a CA trusting every issuer in {@code issuerUrls}, each with audience {@code writ}. */
     public static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock) throws Exception {
+        return start(dir, issuerUrls, policyYaml, clock, "", new LoggingGrantEndedListener());
+    }
+
+    /**
+     * Starts a CA with {@code extraConfig} appended to its config file (top-level keys such as
+     * {@code webhooks:}) and {@code grantEnded} told when access grants end.
+     */
+    public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock, String extraConfig,
+                               GrantEndedListener grantEnded) throws Exception {
+        return start(dir, java.util.List.of(issuerUrl), policyYaml, clock, extraConfig, grantEnded);
+    }
+
+    private static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock,
+                                String extraConfig, GrantEndedListener grantEnded) throws Exception {
         Files.createDirectories(dir.resolve("policies"));
         Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
         Path configFile = dir.resolve("ca.yaml");
@@ -49,9 +65,9 @@ public final class TestCa implements AutoCloseable {
                 policies: ./policies
                 issuers:
                 %s""".formatted(issuerUrls.stream().map(url -> "  - url: " + url + "\n    audience: writ\n")
-                .collect(java.util.stream.Collectors.joining())));
+                .collect(java.util.stream.Collectors.joining())) + extraConfig);
         CaConfig config = ConfigLoader.load(configFile);
-        return new TestCa(dir, Main.start(config, clock));
+        return new TestCa(dir, Main.start(config, clock, grantEnded));
     }
 
     public String url() {
@@ -74,6 +90,22 @@ public final class TestCa implements AutoCloseable {
     public HttpResponse<String> get(String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> get(String path, String bearer) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(url() + path)).GET(), bearer);
+    }
+
+    public HttpResponse<String> delete(String path, String bearer) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(url() + path)).DELETE(), bearer);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String bearer) throws Exception {
+        request.timeout(Duration.ofSeconds(10));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> post(String path, String bearer, String json) throws Exception {
