@@ -21,7 +21,9 @@ public final class Cli {
         WritCommand root = new WritCommand();
         CommandLine cli = new CommandLine(root)
                 .addSubcommand(new ConfigureCommand(client))
-                .addSubcommand(new LoginCommand(client));
+                .addSubcommand(new LoginCommand(client))
+                .addSubcommand(new AgentCommand(client))
+                .addSubcommand(new CertCommand(client));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));
         return cli;

@@ -8,6 +8,7 @@ import dev.writ.agent.config.ClientConfig;
 import dev.writ.agent.config.ClientFiles;
 import dev.writ.agent.config.ConfigStore;
 import dev.writ.agent.config.TokenStore;
+import dev.writ.agent.identity.Certifier;
 import dev.writ.agent.oidc.OidcClient;
 import java.time.Duration;
 
@@ -59,5 +60,9 @@ public final class Client {
 
     public OidcClient oidc(Duration timeout) throws WritException {
         return new OidcClient(config(), Http.client(null), timeout);
+    }
+
+    public Certifier certifier(Duration timeout) throws WritException {
+        return new Certifier(tokens, oidc(timeout), ca(timeout), env.clock());
     }
 }

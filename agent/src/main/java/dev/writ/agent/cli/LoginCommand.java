@@ -6,6 +6,7 @@ import dev.writ.agent.Exit;
 import dev.writ.agent.Http;
 import dev.writ.agent.WritException;
 import dev.writ.agent.config.Tokens;
+import dev.writ.agent.identity.SshAgentHandoff;
 import dev.writ.agent.oidc.BrowserLogin;
 import dev.writ.agent.oidc.DeviceLogin;
 import dev.writ.agent.oidc.LoginResult;
@@ -24,6 +25,13 @@ public final class LoginCommand implements Callable<Integer> {
 
     @Option(names = "--no-browser", description = "Print the login URL instead of opening a browser.")
     boolean noBrowser;
+
+    @Option(names = "--add-to-agent", description = "Then get a certificate and add it, with its key, to the ssh-agent at $SSH_AUTH_SOCK.")
+    boolean addToAgent;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", converter = Durations.Converter.class,
+            description = "Lifetime to ask for the certificate of --add-to-agent (e.g. 1h); default: the role's.")
+    Duration ttl;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = Durations.Converter.class, defaultValue = "5m",
             description = "Give up when the login is not finished after this long (default: ${DEFAULT-VALUE}).")
@@ -46,6 +54,10 @@ public final class LoginCommand implements Callable<Integer> {
         env.out().println("Logged in as " + result.idToken().name() + " at " + result.idToken().issuer() + "."
                 + (result.refreshToken() == null ? " The identity provider gave no refresh token: certificates"
                 + " can be renewed only until the ID token expires." : ""));
+        if (addToAgent) {
+            var key = client.certifier(Http.REQUEST_TIMEOUT).certify(ttl == null ? null : Durations.format(ttl));
+            new SshAgentHandoff(env, client.files().keysDir()).deliver(key);
+        }
         return Exit.OK.code();
     }
 }

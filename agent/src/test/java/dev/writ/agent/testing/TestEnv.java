@@ -2,7 +2,9 @@ package dev.writ.agent.testing;
 
 import dev.writ.agent.Env;
 import dev.writ.agent.Sleeper;
+import dev.writ.agent.cli.AgentCommand;
 import dev.writ.agent.cli.Cli;
+import dev.writ.agent.cli.Client;
 import dev.writ.agent.oidc.Browser;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,6 +32,7 @@ public final class TestEnv {
     private final Path dir;
     private final Map<String, String> variables = new HashMap<>();
     private final TestClock clock = new TestClock();
+    private final StringWriter agentLog = new StringWriter();
     private Browser browser = uri -> false;
     private Sleeper sleeper = Sleeper.SYSTEM;
 
@@ -85,12 +88,26 @@ public final class TestEnv {
         return configDir().resolve("tokens.json");
     }
 
+    public Path agentSocket() {
+        return dir.resolve("run/writ/agent.sock");
+    }
+
     /** Runs {@code writ args...} in-process. */
     public Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = Cli.run(env(out, err), args);
         return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** Starts {@code writ agent} in-process on the default socket; its log goes to {@link #agentLog()}. */
+    public AgentCommand.RunningAgent startAgent(String certTtl) throws Exception {
+        Env env = env(new StringWriter(), agentLog);
+        return AgentCommand.start(new Client(env), env.runtimeDir().resolve("agent.sock"), certTtl, false);
+    }
+
+    public String agentLog() {
+        return agentLog.toString();
     }
 
     public Env env(StringWriter out, StringWriter err) {
