@@ -23,7 +23,10 @@ public final class Cli {
                 .addSubcommand(new ConfigureCommand(client))
                 .addSubcommand(new LoginCommand(client))
                 .addSubcommand(new AgentCommand(client))
-                .addSubcommand(new CertCommand(client));
+                .addSubcommand(new CertCommand(client))
+                .addSubcommand(new StatusCommand(client))
+                .addSubcommand(new LogoutCommand(client))
+                .addSubcommand(new SshConfigCommand(client));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));
         return cli;

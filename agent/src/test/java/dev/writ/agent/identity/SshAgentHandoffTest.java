@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -102,6 +103,23 @@ class SshAgentHandoffTest {
         assertEquals(0, cert.exit(), cert.toString());
         assertEquals(0, ssh.exitCode(), ssh.output() + sshd.log());
         assertEquals("via-ssh-agent\n", ssh.output());
+    }
+
+    @Test
+    void logoutRemovesWritsIdentitiesAndLeavesTheOthers() throws Exception {
+        Path ownKey = dir.resolve("id_own");
+        Processes.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "own-key", "-f", ownKey.toString()));
+        assertEquals(0, Programs.run(Map.of("SSH_AUTH_SOCK", sshAgent.socket().toString()), List.of("ssh-add", ownKey.toString())).exitCode());
+        assertEquals(0, env.run("login", "--add-to-agent", "--ttl", "1m").exit());
+        assertEquals(1, writLines().size());
+
+        TestEnv.Result logout = env.run("logout");
+
+        assertEquals(0, logout.exit(), logout.toString());
+        assertTrue(logout.out().contains("Removed 1 writ identity from the ssh-agent at " + sshAgent.socket() + "."), logout.out());
+        assertEquals(List.of(), writLines());
+        assertTrue(Programs.sshAddList(sshAgent.socket()).output().contains("own-key"));
+        assertTrue(!Files.exists(env.tokenFile()));
     }
 
     @Test
