@@ -7,15 +7,23 @@ import dev.writ.agent.Json;
 import dev.writ.agent.WritException;
 import dev.writ.agent.config.ClientConfig;
 import dev.writ.agent.Durations;
+import dev.writ.protocol.api.AccessRequestList;
+import dev.writ.protocol.api.AccessRequestView;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.LoginConfig;
+import dev.writ.protocol.api.NewAccessRequest;
+import dev.writ.protocol.api.NewReview;
 import dev.writ.protocol.api.Problem;
 import dev.writ.protocol.api.UserCertRequest;
+import dev.writ.protocol.audit.AuditChain;
+import dev.writ.protocol.audit.AuditRecord;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -24,7 +32,12 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The CA's HTTP API as the CLI uses it. Every answer's {@code Date} header is compared with the
@@ -76,16 +89,85 @@ public final class CaClient {
 
     /** Asks for a certificate for {@code requested.publicKey()}, proving who we are with {@code idToken}. */
     public CertificateResponse issueUserCertificate(String idToken, UserCertRequest requested) throws WritException {
-        String body;
+        return json(send(post(authorized("/v1/certs/user", idToken), requested)), CertificateResponse.class);
+    }
+
+    // ---- just-in-time access, as the logged-in user
+
+    /** {@code POST /v1/access-requests}: the request, pending or approved at once. */
+    public AccessRequestView requestAccess(String idToken, NewAccessRequest requested) throws WritException {
+        return json(send(post(authorized("/v1/access-requests", idToken), requested)), AccessRequestView.class);
+    }
+
+    /** {@code GET /v1/access-requests}: those the caller may see, newest first; {@code state} may be null. */
+    public AccessRequestList accessRequests(String idToken, String state, boolean mine) throws WritException {
+        Map<String, Object> query = new LinkedHashMap<>();
+        query.put("state", state);
+        query.put("mine", mine ? "true" : null);
+        return json(send(authorized("/v1/access-requests" + query(query), idToken).GET().build()), AccessRequestList.class);
+    }
+
+    /** {@code POST /v1/access-requests/{id}/reviews}: approve or deny; the request after the review. */
+    public AccessRequestView review(String idToken, String id, NewReview review) throws WritException {
+        return json(send(post(authorized("/v1/access-requests/" + segment(id) + "/reviews", idToken), review)),
+                AccessRequestView.class);
+    }
+
+    /** {@code DELETE /v1/access-requests/{id}}: withdraws a pending request or ends a grant; the request after. */
+    public AccessRequestView dropAccessRequest(String idToken, String id) throws WritException {
+        return json(send(authorized("/v1/access-requests/" + segment(id), idToken).DELETE().build()), AccessRequestView.class);
+    }
+
+    // ---- the audit log, for auditors
+
+    /** {@code GET /v1/audit}: up to {@code limit} events after {@code afterSeq} that pass the filter, oldest first. */
+    public List<AuditRecord> auditEvents(String idToken, AuditFilter filter, long afterSeq, int limit) throws WritException {
+        Map<String, Object> query = new LinkedHashMap<>();
+        query.put("actor", filter.actor());
+        query.put("type", filter.type());
+        query.put("since", filter.since());
+        query.put("until", filter.until());
+        query.put("after_seq", afterSeq);
+        query.put("limit", limit);
+        HttpResponse<String> response = send(authorized("/v1/audit" + query(query), idToken).GET().build());
+        List<AuditRecord> events = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            if (!line.isBlank()) {
+                events.add(json(response, line, AuditRecord.class));
+            }
+        }
+        return events;
+    }
+
+    /** {@code GET /v1/audit/verify}: the CA's own check of the whole hash chain. */
+    public AuditChain.Verification verifyAudit(String idToken) throws WritException {
+        return json(send(authorized("/v1/audit/verify", idToken).GET().build()), AuditChain.Verification.class);
+    }
+
+    private HttpRequest.Builder authorized(String path, String idToken) {
+        return request(path).header("Authorization", "Bearer " + idToken);
+    }
+
+    private static HttpRequest post(HttpRequest.Builder request, Object body) {
         try {
-            body = Json.MAPPER.writeValueAsString(requested);
+            return request.header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))).build();
         } catch (JacksonException e) {
             throw new IllegalStateException("cannot render a request", e);
         }
-        return json(send(request("/v1/certs/user")
-                .header("Authorization", "Bearer " + idToken)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build()), CertificateResponse.class);
+    }
+
+    /** {@code ?name=value&...} of the parameters that are not null, or nothing. */
+    private static String query(Map<String, Object> parameters) {
+        String query = parameters.entrySet().stream().filter(p -> p.getValue() != null)
+                .map(p -> p.getKey() + "=" + URLEncoder.encode(String.valueOf(p.getValue()), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return query.isEmpty() ? "" : "?" + query;
+    }
+
+    /** One path segment from what the user typed: percent-encoded, so that it stays one segment. */
+    private static String segment(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private HttpRequest.Builder request(String path) {
@@ -132,8 +214,13 @@ public final class CaClient {
     }
 
     private <T> T json(HttpResponse<String> response, Class<T> type) throws WritException {
+        return json(response, response.body(), type);
+    }
+
+    /** {@code text} (the body, or one line of it) as a {@code type}. */
+    private <T> T json(HttpResponse<String> response, String text, Class<T> type) throws WritException {
         try {
-            T value = Json.MAPPER.readValue(response.body(), type);
+            T value = Json.MAPPER.readValue(text, type);
             if (value == null) {
                 throw new IOException("empty body");
             }

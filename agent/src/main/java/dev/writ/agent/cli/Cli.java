@@ -28,6 +28,9 @@ public final class Cli {
                 .addSubcommand(new StatusCommand(client))
                 .addSubcommand(new LogoutCommand(client))
                 .addSubcommand(new SshConfigCommand(client))
+                .addSubcommand(new CommandLine(new RequestCommand(client)).addSubcommand(new RequestCommand.DropCommand(client)))
+                .addSubcommand(new RequestsCommand(client))
+                .addSubcommand(new ReviewCommand(client))
                 .addSubcommand(new HostCommands(env.clock()));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));

@@ -23,7 +23,8 @@ import java.time.Duration;
 /**
  * Gets a certificate for a new key: a usable ID token (the stored one, or a new one from the
  * refresh token), a fresh Ed25519 key, {@code POST /v1/certs/user}. The same steps serve the
- * agent's on-demand fetch, {@code writ cert} and {@code writ login --add-to-agent}.
+ * agent's on-demand fetch, {@code writ cert} and {@code writ login --add-to-agent}; the same
+ * ID token serves the CLI's other calls to the CA ({@link #asUser}).
  */
 public final class Certifier {
 
@@ -42,16 +43,30 @@ public final class Certifier {
         this.clock = clock;
     }
 
+    /** One call to the CA that proves who we are with an ID token. */
+    @FunctionalInterface
+    public interface CaCall<T> {
+        T call(String idToken) throws WritException;
+    }
+
     /** A new key and its certificate; {@code ttl} as the CA's policies write it, or null for the role's default. */
     public AgentKey certify(String ttl) throws WritException {
+        return asUser(idToken -> issue(idToken, ttl));
+    }
+
+    /**
+     * Calls the CA as the logged-in user, with the stored ID token or a silently refreshed one.
+     * Every authenticated call of the CLI goes through here.
+     */
+    public <T> T asUser(CaCall<T> call) throws WritException {
         try {
-            return issue(idToken(false), ttl);
+            return call.call(idToken(false));
         } catch (CaRefusedException e) {
             if (e.status() != 401) {
                 throw e;
             }
             // the CA did not take the ID token (expired by its clock, say): refresh once and retry once
-            return issue(idToken(true), ttl);
+            return call.call(idToken(true));
         }
     }
 
