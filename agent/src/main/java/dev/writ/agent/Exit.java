@@ -20,7 +20,8 @@ public enum Exit {
     IDP_UNREACHABLE(12, "the identity provider cannot be reached"),
     CLOCK_SKEW(13, "the local clock is more than 2 minutes off the CA's"),
     AGENT_UNAVAILABLE(14, "the agent socket cannot be served (another writ agent runs there, path too long)"),
-    LOCAL_FILES(15, "a local file or directory cannot be read or written");
+    LOCAL_FILES(15, "a local file or directory cannot be read or written"),
+    AUDIT_BROKEN(16, "the audit log's hash chain is broken: writ audit verify names the first broken event");
 
     private final int code;
     private final String meaning;

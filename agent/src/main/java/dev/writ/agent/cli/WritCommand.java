@@ -7,7 +7,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /** The top of {@code writ}: global options; the work is in the subcommands. */
-@Command(name = "writ", mixinStandardHelpOptions = true, version = "writ 0.1.0",
+@Command(name = "writ", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "writ 0.1.0",
         description = "Just-in-time SSH access: log in with your identity provider, get short-lived SSH certificates.")
 public final class WritCommand implements Runnable {
 

@@ -92,7 +92,8 @@ public final class Routes {
         routes.exception(StoreException.class, problems::store);
         routes.exception(Exception.class, problems::unexpected);
         routes.error(404, ctx -> {
-            if (!Problem.MEDIA_TYPE.equals(ctx.contentType())) {
+            // a handler's own 404 already carries its problem: only unmatched paths get this one
+            if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
                 Problems.respond(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });

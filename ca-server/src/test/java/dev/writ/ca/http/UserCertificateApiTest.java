@@ -307,6 +307,14 @@ class UserCertificateApiTest {
         void answersAnUnknownPathWithAProblem() throws Exception {
             HttpResponse<String> response = ca.get("/v1/nothing");
             assertEquals(404, response.statusCode());
+            assertEquals("Endpoint GET /v1/nothing not found", JSON.readTree(response.body()).get("detail").asText());
+        }
+
+        @Test
+        void keepsTheDetailOfAHandlersOwn404() throws Exception {
+            HttpResponse<String> response = ca.get("/v1/access-requests/nope", aliceToken);
+            assertEquals(404, response.statusCode());
+            assertEquals("no access request 'nope'", JSON.readTree(response.body()).get("detail").asText());
             assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
         }
     }
