@@ -7,6 +7,7 @@ import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.token.TokenVerifier;
@@ -80,10 +81,18 @@ public final class Main implements Callable<Integer> {
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics);
-        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, clock);
+        BastionServices bastions;
         try {
-            return new CaServer(config, routes, store).start();
+            bastions = BastionServices.create(config, keys, store, policy, signer, metrics, clock);
+        } catch (Exception e) {
+            store.close();
+            throw new StartupException("bastion services: " + e.getMessage());
+        }
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, bastions, clock);
+        try {
+            return new CaServer(config, routes, bastions, store).start();
         } catch (RuntimeException e) {
+            bastions.close();
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }

@@ -7,5 +7,7 @@ enum Access implements RouteRole {
     /** Anyone, without credentials. */
     ANYONE,
     /** A bearer holding a valid OIDC ID token from a configured issuer. */
-    OIDC
+    OIDC,
+    /** A bastion listed in the config, proving itself with a JWT signed by its own key. */
+    BASTION
 }

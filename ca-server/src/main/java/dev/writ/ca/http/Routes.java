@@ -5,6 +5,7 @@ import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
@@ -34,17 +35,19 @@ public final class Routes {
     private final UserCertificateService userCertificates;
     private final Authentication authentication;
     private final Problems problems;
+    private final BastionHandlers bastions;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
-                  UserCertificateService userCertificates, Clock clock) {
+                  UserCertificateService userCertificates, BastionServices bastions, Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
         this.store = store;
         this.metrics = metrics;
         this.userCertificates = userCertificates;
-        this.authentication = new Authentication(verifier);
+        this.authentication = new Authentication(verifier, bastions.assertions());
         this.problems = new Problems(store, metrics, clock);
+        this.bastions = new BastionHandlers(bastions);
     }
 
     public void register(JavalinConfig config) {
@@ -60,6 +63,11 @@ public final class Routes {
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
         routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
+        routes.get("/v1/krl", bastions::krl, Access.ANYONE);
+        routes.post("/v1/certs/session", bastions::sessionCertificate, Access.BASTION);
+        routes.post("/v1/certs/bastion-host", bastions::hostCertificate, Access.BASTION);
+        routes.post("/v1/audit/bastion", bastions::audit, Access.BASTION);
+        routes.get("/v1/bastion/policy", bastions::policy, Access.BASTION);
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
@@ -101,7 +109,7 @@ public final class Routes {
     }
 
     /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */
-    private static byte[] body(Context ctx) throws RequestRefused {
+    static byte[] body(Context ctx) throws RequestRefused {
         String contentType = ctx.contentType();
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             throw RequestRefused.badRequest("bad_content_type", "Content-Type must be application/json");

@@ -34,6 +34,12 @@ public final class TestCa implements AutoCloseable {
     }
 
     public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock) throws Exception {
+        return start(dir, issuerUrl, policyYaml, clock, "");
+    }
+
+    /** As above, with {@code extraConfigYaml} (top-level keys, such as {@code bastions:}) appended to the CA's config. */
+    public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock, String extraConfigYaml)
+            throws Exception {
         Files.createDirectories(dir.resolve("policies"));
         Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
         Path configFile = dir.resolve("ca.yaml");
@@ -45,7 +51,7 @@ public final class TestCa implements AutoCloseable {
                 issuers:
                   - url: %s
                     audience: writ
-                """.formatted(issuerUrl));
+                """.formatted(issuerUrl) + extraConfigYaml);
         CaConfig config = ConfigLoader.load(configFile);
         return new TestCa(dir, Main.start(config, clock));
     }
