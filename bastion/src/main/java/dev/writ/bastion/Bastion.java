@@ -153,8 +153,8 @@ public final class Bastion implements AutoCloseable {
         server.setCipherFactories(CIPHERS);
         server.setSignatureFactories(SIGNATURES);
         // certificates only: no password, no keyboard-interactive, no host-based, no GSSAPI
-        server.setUserAuthFactories(List.of(CertificateUserAuth.factory(check)));
-        server.setPublickeyAuthenticator(CertificateUserAuth.authenticator(check));
+        server.setUserAuthFactories(List.of(CertificateUserAuth.factory(check, sessions)));
+        server.setPublickeyAuthenticator(CertificateUserAuth.authenticator(check, sessions));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
         server.setHostBasedAuthenticator(null);

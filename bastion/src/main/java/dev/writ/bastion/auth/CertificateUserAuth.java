@@ -28,12 +28,14 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateUserAuth.class);
 
     private final CertificateCheck check;
+    private final LoginGate gate;
 
-    private CertificateUserAuth(CertificateCheck check) {
+    private CertificateUserAuth(CertificateCheck check, LoginGate gate) {
         this.check = check;
+        this.gate = gate;
     }
 
-    public static UserAuthFactory factory(CertificateCheck check) {
+    public static UserAuthFactory factory(CertificateCheck check, LoginGate gate) {
         return new UserAuthFactory() {
             @Override
             public String getName() {
@@ -42,15 +44,15 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
 
             @Override
             public UserAuth createUserAuth(ServerSession session) {
-                return new CertificateUserAuth(check);
+                return new CertificateUserAuth(check, gate);
             }
         };
     }
 
     /** The same check as the authenticator MINA consults after its own checks; it keeps the grant of the accepted key. */
-    public static PublickeyAuthenticator authenticator(CertificateCheck check) {
+    public static PublickeyAuthenticator authenticator(CertificateCheck check, LoginGate gate) {
         return (username, key, session) -> {
-            Verdict verdict = verdict(check, username, key, session);
+            Verdict verdict = verdict(check, gate, username, key, session);
             if (verdict instanceof Verdict.Accepted accepted) {
                 Connections.setGrant(session, accepted.grant()); // the same grant each time: idempotent
                 return true;
@@ -64,7 +66,7 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
         ServerSession session = getServerSession();
         PublicKey offered = peekKey(buffer);
         if (offered != null) {
-            Verdict verdict = verdict(check, getUsername(), offered, session);
+            Verdict verdict = verdict(check, gate, getUsername(), offered, session);
             if (verdict instanceof Verdict.Refused refused) {
                 LoginAttempts attempts = LoginAttempts.of(session);
                 attempts.refused(refused, getUsername());
@@ -87,9 +89,14 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
     protected void verifyCriticalOptions(ServerSession session, OpenSshCertificate cert) {
     }
 
-    static Verdict verdict(CertificateCheck check, String username, PublicKey key, ServerSession session) {
+    static Verdict verdict(CertificateCheck check, LoginGate gate, String username, PublicKey key, ServerSession session) {
         InetAddress client = session.getClientAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
-        return check.check(username, key, client, Connections.jumpTarget(session));
+        Verdict verdict = check.check(username, key, client, Connections.jumpTarget(session));
+        if (verdict instanceof Verdict.Accepted accepted) {
+            Verdict.Refused refused = gate.admit(accepted.grant());
+            return refused == null ? verdict : refused;
+        }
+        return verdict;
     }
 
     /** The key of a publickey request, without consuming the buffer; null when it cannot be read (MINA refuses it then). */

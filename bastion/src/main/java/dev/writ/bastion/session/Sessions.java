@@ -3,6 +3,7 @@ package dev.writ.bastion.session;
 import dev.writ.bastion.auth.Connections;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.auth.LoginAttempts;
+import dev.writ.bastion.auth.LoginGate;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.relay.Link;
@@ -17,7 +18,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * is revoked, or the session is idle longer than policy allows. Every start, end and refusal
  * goes to the CA's audit log.
  */
-public final class Sessions implements SessionListener {
+public final class Sessions implements SessionListener, LoginGate {
 
     static final Duration EXPIRY_WARNING = Duration.ofMinutes(5);
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
@@ -60,6 +63,16 @@ public final class Sessions implements SessionListener {
         return active.get(session);
     }
 
+    /** Refuses a login over the per-engineer limit while it is still a login, with a banner saying so. */
+    @Override
+    public Verdict.Refused admit(Grant grant) {
+        if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
+            return new Verdict.Refused("session_limit", "writ: you already have " + maxPerIdentity + " sessions open",
+                    "already " + maxPerIdentity + " sessions", grant.identity(), grant.serialText());
+        }
+        return null;
+    }
+
     @Override
     public void sessionEvent(Session session, Event event) {
         if (event == Event.Authenticated && session instanceof ServerSession server) {
@@ -85,16 +98,19 @@ public final class Sessions implements SessionListener {
     private void start(ServerSession session) {
         Grant grant = Connections.grant(session);
         if (grant == null) {
-            disconnect(session, "writ: internal error"); // cannot happen: only our authenticator lets anyone in
+            disconnectSoon(session, "writ: internal error"); // cannot happen: only our authenticator lets anyone in
             return;
         }
         ActiveSession started;
         synchronized (this) {
             if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
+                // two logins raced past admit(): the later one goes. Not from here: MINA signals
+                // authentication while it writes the success packet, so anything written now would
+                // overtake it; the disconnect waits a moment on another thread.
                 metrics.loginRefused("session_limit");
                 audit.loginRefused(grant, session.getClientAddress(), "session_limit",
                         "already " + maxPerIdentity + " sessions");
-                disconnect(session, "writ: you already have " + maxPerIdentity + " sessions open");
+                disconnectSoon(session, "writ: you already have " + maxPerIdentity + " sessions open");
                 return;
             }
             started = new ActiveSession(newId(), session, grant, clock, metrics, this::refused);
@@ -171,6 +187,11 @@ public final class Sessions implements SessionListener {
     private int countFor(String identity) {
         return (int) active.values().stream()
                 .filter(s -> s.grant().reachesTarget() && s.grant().identity().equals(identity)).count();
+    }
+
+    /** From MINA's authentication signal: after the success packet it is still writing. */
+    private static void disconnectSoon(ServerSession session, String message) {
+        CompletableFuture.runAsync(() -> disconnect(session, message), CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
     }
 
     private static void disconnect(ServerSession session, String message) {
