@@ -75,6 +75,23 @@ class RelaySmokeTest {
     }
 
     @Test
+    void servesPrometheusMetricsOnItsOwnLoopbackPort() throws Exception {
+        Engineer.run(Engineer.with(alice.direct(bastion.port(), LOGIN, "web01"), "echo metrics"), 30);
+        Engineer plain = Engineer.withCertificate(dir.resolve("plain"), ca, alice.key(), java.nio.file.Path.of(alice.key() + ".pub"));
+        Engineer.run(Engineer.with(plain.direct(bastion.port(), LOGIN, "web01"), "true"), 30);
+        Thread.sleep(500);
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + bastion.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        for (String metric : List.of("writ_bastion_sessions_active", "writ_bastion_relayed_bytes_total{direction=\"to_client\"}",
+                "writ_bastion_upstream_connect_seconds_count", "writ_bastion_krl_age_seconds", "jvm_memory_used_bytes",
+                "writ_bastion_logins_refused_total{reason=\"not_a_certificate\"}")) {
+            assertTrue(response.body().contains(metric), metric + " missing from " + response.body());
+        }
+    }
+
+    @Test
     void execThroughTheBastionByProxyJump() throws Exception {
         Processes.Result result = Engineer.run(Engineer.with(alice.jump(bastion.port(), LOGIN, "web01"), "echo hello"), 30);
         assertEquals(0, result.exitCode(), result.output() + web01.log());

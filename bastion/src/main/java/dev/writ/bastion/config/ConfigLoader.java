@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.deser.std.FromStringDeserializer;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -51,16 +52,23 @@ public final class ConfigLoader {
             throw new ConfigException(sourceName + ":" + lineOfKey(yaml, e.getPropertyName(), e.getLocation())
                     + ": unknown key '" + e.getPropertyName() + "'" + inPath(e) + "; known keys: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+        } catch (MismatchedInputException e) {
+            boolean ours = e.getCause() instanceof IllegalArgumentException; // a value our own parsing refused
+            throw new ConfigException(where(sourceName, e.getLocation()) + pathOf(e) + ": "
+                    + (ours ? rootMessage(e) : "has the wrong type"));
         } catch (JsonMappingException e) {
             String message = rootMessage(e);
-            if (pathOf(e).isEmpty()) {
+            String path = pathOf(e);
+            if (path.isEmpty()) {
                 // a check across keys, made once the whole file is read: point at the key the message names
                 String key = message.split("[ .:]", 2)[0];
                 throw new ConfigException(sourceName + ":" + lineOfKey(yaml, key, e.getLocation()) + ": " + message);
             }
-            throw new ConfigException(where(sourceName, e.getLocation()) + pathOf(e) + ": " + message);
+            // a check of a whole section, reported by Jackson past its end: point at the section's key
+            throw new ConfigException(sourceName + ":" + lineOfKey(yaml, lastKey(e), e.getLocation()) + ": " + path + ": " + message);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(where(sourceName, e.getLocation()) + "invalid YAML: " + e.getOriginalMessage());
+            throw new ConfigException(where(sourceName, e.getLocation()) + "invalid YAML: "
+                    + e.getOriginalMessage().lines().findFirst().orElse("").strip());
         }
     }
 
@@ -78,6 +86,16 @@ public final class ConfigLoader {
             }
         }
         return found > 0 ? found : fallback == null ? 0 : fallback.getLineNr();
+    }
+
+    private static String lastKey(JsonMappingException e) {
+        String key = null;
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                key = ref.getFieldName();
+            }
+        }
+        return key == null ? "" : key;
     }
 
     private static String where(String source, JsonLocation location) {

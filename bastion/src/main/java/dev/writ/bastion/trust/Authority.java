@@ -47,6 +47,11 @@ public final class Authority {
         return new Authority(ca, clock, trust);
     }
 
+    /** A trust that never changes (the CA is not asked again): for tests and tools. */
+    public static Authority fixed(Trust trust) {
+        return new Authority(null, Clock.systemUTC(), trust);
+    }
+
     public Trust current() {
         return current.get();
     }
