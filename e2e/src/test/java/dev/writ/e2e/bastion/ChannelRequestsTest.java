@@ -28,6 +28,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import dev.writ.bastion.relay.InitiatedChannel;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Channel requests and channel types that OpenSSH's client sends only from a real terminal, or
@@ -55,7 +62,8 @@ class ChannelRequestsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = Stack.start(dir, POLICY, List.of("web01"), List.of("X11Forwarding yes"), "", SessionRecorder.NONE);
+        stack = Stack.start(dir, POLICY, List.of("web01"), List.of("X11Forwarding yes"), "dns_targets: [\"*.invalid\"]\n",
+                SessionRecorder.NONE);
         alice = stack.engineer("alice", List.of("engineering"), "");
         client = new MinaClient();
     }
@@ -181,6 +189,40 @@ class ChannelRequestsTest {
             Exception refused = assertThrows(Exception.class, () -> channel.open().verify(Duration.ofSeconds(10)));
             assertTrue(String.valueOf(refused.getMessage()).contains("writ: no target named 127.0.0.1"), String.valueOf(refused));
         }
+    }
+
+    /** Only session and direct-tcpip are accepted from an engineer; forwarded-tcpip, x11 and the rest have no factory. */
+    @ParameterizedTest
+    @ValueSource(strings = {"forwarded-tcpip", "x11", "auth-agent@openssh.com", "tun@openssh.com"})
+    void refusesEveryOtherChannelType(String type) throws Exception {
+        try (ClientSession session = login(LOGIN + "@web01")) {
+            CompletableFuture<InitiatedChannel> opening = InitiatedChannel.open(session, new InitiatedChannel(type, new byte[0]));
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> opening.get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(refused.getCause().getMessage()).contains("Unsupported channel type"),
+                    String.valueOf(refused.getCause()));
+        }
+    }
+
+    /** The client's address is the socket's: a PROXY protocol header is not an SSH identification, and ends the connection. */
+    @Test
+    void ignoresNothingAndTrustsNoProxyHeader() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", stack.bastion.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("PROXY TCP4 192.0.2.7 127.0.0.1 40000 22\r\nSSH-2.0-OpenSSH_9.2\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = socket.getInputStream().readAllBytes(); // returns when the bastion hangs up
+            String text = new String(answer, StandardCharsets.US_ASCII);
+            assertTrue(text.startsWith("SSH-2.0-writ"), text);
+            assertTrue(text.contains("Unsupported protocol version: PROXY"), text);
+        }
+    }
+
+    @Test
+    void tellsTheEngineerWhenTheTargetCannotBeReached() throws Exception {
+        Processes.Result result = Processes.run(Engineer.with(alice.direct(stack.bastion.port(), LOGIN, "web9.invalid",
+                "-o", "LogLevel=INFO"), "echo should-not-run"), 30);
+        assertTrue(result.output().contains("writ: cannot log in to web9.invalid"), result.output());
+        assertFalse(result.output().contains("should-not-run"), result.output());
     }
 
     static void await(ByteArrayOutputStream out, String text) throws InterruptedException {
