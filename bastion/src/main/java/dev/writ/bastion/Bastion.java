@@ -27,14 +27,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
-import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.common.signature.Signature;
@@ -62,16 +60,6 @@ public final class Bastion implements AutoCloseable {
             BuiltinSignatures.nistp384_cert, BuiltinSignatures.nistp521_cert, BuiltinSignatures.rsaSHA512_cert,
             BuiltinSignatures.rsaSHA256_cert, BuiltinSignatures.ed25519, BuiltinSignatures.nistp256, BuiltinSignatures.nistp384,
             BuiltinSignatures.nistp521, BuiltinSignatures.rsaSHA512, BuiltinSignatures.rsaSHA256);
-
-    /**
-     * Towards targets the bastion chooses: ML-KEM hybrid where the target has it (OpenSSH 9.9+),
-     * else X25519. Streamlined NTRU Prime goes last: its key generation in Java costs a good part
-     * of a login.
-     */
-    static final List<BuiltinDHFactories> UPSTREAM_KEX = List.of(BuiltinDHFactories.mlkem768x25519,
-            BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh, BuiltinDHFactories.ecdhp256,
-            BuiltinDHFactories.ecdhp384, BuiltinDHFactories.ecdhp521, BuiltinDHFactories.sntrup761x25519,
-            BuiltinDHFactories.sntrup761x25519_openssh);
 
     private final SshServer server;
     private final Upstream upstream;
@@ -187,7 +175,6 @@ public final class Bastion implements AutoCloseable {
 
     private static SshClient upstreamClient() {
         SshClient client = SshClient.setUpDefaultClient();
-        client.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(true, UPSTREAM_KEX, ClientBuilder.DH2KEX));
         client.setCipherFactories(CIPHERS);
         client.setSignatureFactories(SIGNATURES);
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY); // never ~/.ssh/config

@@ -13,7 +13,6 @@ import dev.writ.protocol.ssh.InvalidKeyException;
 import dev.writ.protocol.ssh.PublicKeys;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -27,14 +26,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.session.AbstractClientSession;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.session.Session;
-import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +48,15 @@ public final class Upstream implements AutoCloseable {
     static final AttributeRepository.AttributeKey<Target> TARGET = new AttributeRepository.AttributeKey<>();
     private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * Towards targets the bastion chooses: ML-KEM hybrid where the target has it (OpenSSH 9.9+),
+     * else X25519. Streamlined NTRU Prime goes last: its key generation in Java costs a good part
+     * of a login.
+     */
+    static final List<BuiltinDHFactories> KEY_EXCHANGES = List.of(BuiltinDHFactories.mlkem768x25519,
+            BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh, BuiltinDHFactories.ecdhp256,
+            BuiltinDHFactories.ecdhp384, BuiltinDHFactories.ecdhp521, BuiltinDHFactories.sntrup761x25519,
+            BuiltinDHFactories.sntrup761x25519_openssh);
 
     private final SshClient client;
     private final CaClient ca;
@@ -69,33 +75,8 @@ public final class Upstream implements AutoCloseable {
         this.connecting = connecting;
         this.clock = clock;
         client.setServerKeyVerifier((session, address, key) -> verifyHost(session, address, key));
-        client.addSessionListener(new SessionListener() {
-            @Override
-            public void sessionPeerIdentificationReceived(Session session, String version, List<String> extraLines) {
-                nameTheTarget(session);
-            }
-        });
-    }
-
-    /**
-     * MINA checks a host certificate's principals against the host string of the address it
-     * connected to, which is the target's IP address (the bastion resolves names itself). Once the
-     * target has said hello, and before any key exchange reply can be read, the connect address is
-     * given the target's name, so that the check is against the name the engineer typed.
-     */
-    private static void nameTheTarget(Session session) {
-        if (session instanceof AbstractClientSession client && client.getConnectionContext() != null
-                && client.getConnectAddress() instanceof InetSocketAddress connected) {
-            Target target = client.getConnectionContext().getAttribute(TARGET);
-            if (target != null) {
-                try {
-                    InetAddress named = InetAddress.getByAddress(target.name(), connected.getAddress().getAddress());
-                    client.setConnectAddress(new InetSocketAddress(named, connected.getPort()));
-                } catch (java.net.UnknownHostException e) {
-                    throw new IllegalStateException(e); // cannot happen: the address bytes came from a connected socket
-                }
-            }
-        }
+        client.setKeyExchangeFactories(TargetKeyExchange.factories(KEY_EXCHANGES,
+                (session, certificate) -> hostCertificateValid((ClientSession) session, certificate)));
     }
 
     /** Connects and logs in to the grant's target; fails with an {@link UpstreamException} saying why, briefly. */
@@ -158,15 +139,22 @@ public final class Upstream implements AutoCloseable {
         }
     }
 
-    /**
-     * The target must present a host certificate from our host CA (not SHA-1 RSA), valid now,
-     * naming the target as the engineer knows it. MINA has checked the signature over the key
-     * exchange; the certificate's own checks are ours, whatever MINA did too.
-     */
+    /** After the key exchange: the target must have presented a certificate (checked during the exchange). */
     boolean verifyHost(ClientSession session, SocketAddress address, PublicKey key) {
+        if (key instanceof OpenSshCertificate certificate && hostCertificateValid(session, certificate)) {
+            return true;
+        }
+        LOG.warn("refusing target at {}: it presented no valid host certificate", address);
+        return false;
+    }
+
+    /**
+     * The target's host certificate must be from our host CA (not SHA-1 RSA), valid now, naming
+     * the target as the engineer knows it, with no critical option, and not revoked.
+     */
+    boolean hostCertificateValid(ClientSession session, OpenSshCertificate certificate) {
         Target target = session.getConnectionContext() == null ? null : session.getConnectionContext().getAttribute(TARGET);
-        if (target == null || !(key instanceof OpenSshCertificate certificate)) {
-            LOG.warn("refusing target {} at {}: it presented no host certificate", target == null ? "?" : target.name(), address);
+        if (target == null) {
             return false;
         }
         boolean ok = certificate.getType() == OpenSshCertificate.Type.HOST
@@ -177,8 +165,8 @@ public final class Upstream implements AutoCloseable {
                 && certificate.getCriticalOptionsMap().isEmpty()
                 && !authority.current().krl().revokes(certificate);
         if (!ok) {
-            LOG.warn("refusing target {} at {}: its host certificate (id {}, principals {}) is not one of our host CA's for that name",
-                    target.name(), address, certificate.getId(), certificate.getPrincipals());
+            LOG.warn("refusing target {}: its host certificate (id {}, principals {}) is not one of our host CA's for that name",
+                    target.name(), certificate.getId(), certificate.getPrincipals());
         }
         return ok;
     }

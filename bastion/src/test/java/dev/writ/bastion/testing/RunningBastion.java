@@ -43,7 +43,7 @@ public final class RunningBastion implements AutoCloseable {
     /** The CA config's {@code bastions:} entry for this bastion: loopback addresses, its names and the targets'. */
     public static String registration(String publicKeyLine, List<String> hostnamePatterns) {
         return "bastions:\n  - name: " + NAME + "\n    public_key: \"" + publicKeyLine + "\"\n"
-                + "    addresses: [\"127.0.0.1\", \"::1\"]\n"
+                + "    addresses: [\"127.0.0.1/32\", \"::1/128\"]\n"
                 + "    hostnames: [" + String.join(", ", hostnamePatterns.stream().map(h -> "\"" + h + "\"").toList()) + "]\n";
     }
 

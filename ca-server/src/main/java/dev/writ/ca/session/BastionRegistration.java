@@ -52,9 +52,13 @@ public record BastionRegistration(
         return key(name, publicKey);
     }
 
-    /** The {@code source-address} value for this bastion's session certificates. */
+    /**
+     * The {@code source-address} value for this bastion's session certificates, every entry as a
+     * CIDR block: OpenSSH reads bare addresses too, MINA-based servers only blocks.
+     */
     public String sourceAddress() {
-        return String.join(",", addresses);
+        return String.join(",", addresses.stream()
+                .map(a -> a.strip().contains("/") ? a.strip() : a.strip() + (a.contains(":") ? "/128" : "/32")).toList());
     }
 
     /** Whether the bastion may put this name in a host certificate. */

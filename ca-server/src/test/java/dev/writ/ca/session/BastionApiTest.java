@@ -148,7 +148,7 @@ class BastionApiTest {
             JsonNode answer = JSON.readTree(response.body());
             String listing = keygenList(answer.get("certificate").asText());
             assertTrue(listing.contains("Key ID: \"alice@example.com via writ session s-42\""), listing);
-            assertTrue(listing.matches("(?s).*Principals: \\n\\s+alice\\n\\s+Critical Options: \\n\\s+source-address 127.0.0.1\\n.*"), listing);
+            assertTrue(listing.matches("(?s).*Principals: \\n\\s+alice\\n\\s+Critical Options: \\n\\s+source-address 127.0.0.1/32\\n.*"), listing);
             assertTrue(listing.matches("(?s).*Extensions: \\n\\s+permit-port-forwarding\\n\\s+permit-pty\\n\\s+roles@writ.*"), listing);
             long seconds = Instant.parse(answer.get("valid_before").asText()).getEpochSecond() - Instant.now().getEpochSecond();
             assertTrue(seconds > 100 && seconds <= 120, "valid for " + seconds + " s");

@@ -39,7 +39,7 @@ class BastionRegistrationTest {
         CaConfig config = ConfigLoader.parse("ca.yaml", BASE + bastion("b1", KEY, "[\"10.0.0.5\", \"127.0.0.1/32\"]",
                 "[\"bastion.example.com\", \"*.dev.example.com\"]"));
         BastionRegistration registration = config.bastions().get(0);
-        assertEquals("10.0.0.5,127.0.0.1/32", registration.sourceAddress());
+        assertEquals("10.0.0.5/32,127.0.0.1/32", registration.sourceAddress());
         assertTrue(registration.allowsHostname("web01.dev.example.com"));
         assertTrue(registration.allowsHostname("BASTION.example.com"));
         assertFalse(registration.allowsHostname("web01.prod.example.com"));

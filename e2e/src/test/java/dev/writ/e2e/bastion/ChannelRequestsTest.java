@@ -9,6 +9,7 @@ import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.testing.Engineer;
 import dev.writ.bastion.testing.Stack;
 import dev.writ.ca.testing.Processes;
+import dev.writ.ca.testing.Sshd;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -59,10 +60,14 @@ class ChannelRequestsTest {
     static Stack stack;
     static Engineer alice;
     static MinaClient client;
+    static Sshd uncertified;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = Stack.start(dir, POLICY, List.of("web01"), List.of("X11Forwarding yes"), "dns_targets: [\"*.invalid\"]\n",
+        // a target that presents its plain host key, no certificate from our CA
+        uncertified = Sshd.in(dir.resolve("uncertified")).start();
+        stack = Stack.start(dir, POLICY, List.of("web01"), List.of("X11Forwarding yes"),
+                "  - name: web03\n    address: 127.0.0.1:" + uncertified.port() + "\ndns_targets: [\"*.invalid\"]\n",
                 SessionRecorder.NONE);
         alice = stack.engineer("alice", List.of("engineering"), "");
         client = new MinaClient();
@@ -70,6 +75,9 @@ class ChannelRequestsTest {
 
     @AfterAll
     static void stop() {
+        if (uncertified != null) {
+            uncertified.close();
+        }
         if (client != null) {
             client.close();
         }
@@ -222,6 +230,14 @@ class ChannelRequestsTest {
         Processes.Result result = Processes.run(Engineer.with(alice.direct(stack.bastion.port(), LOGIN, "web9.invalid",
                 "-o", "LogLevel=INFO"), "echo should-not-run"), 30);
         assertTrue(result.output().contains("writ: cannot log in to web9.invalid"), result.output());
+        assertFalse(result.output().contains("should-not-run"), result.output());
+    }
+
+    @Test
+    void refusesATargetWithoutAHostCertificateFromTheCa() throws Exception {
+        Processes.Result result = Processes.run(Engineer.with(alice.direct(stack.bastion.port(), LOGIN, "web03",
+                "-o", "LogLevel=INFO"), "echo should-not-run"), 30);
+        assertTrue(result.output().contains("writ: cannot log in to web03"), result.output());
         assertFalse(result.output().contains("should-not-run"), result.output());
     }
 
