@@ -15,13 +15,17 @@ import dev.writ.bastion.relay.RequestPolicy;
 import dev.writ.bastion.route.Target;
 import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.upstream.Upstream;
+import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.io.IoService;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -45,12 +49,12 @@ public final class Channels {
     private final CertificateCheck check;
     private final HostKeys hostKeys;
     private final SessionRecorder recorder;
-    private final java.time.Clock clock;
+    private final Clock clock;
+    private final IoService jumpService = JumpTransport.service(Map::of);
     private volatile SshServer server;
-    private final org.apache.sshd.common.io.IoService jumpService = JumpTransport.service(Map::of);
 
     public Channels(Sessions sessions, Targets targets, CertificateCheck check, HostKeys hostKeys, SessionRecorder recorder,
-                    java.time.Clock clock) {
+                    Clock clock) {
         this.sessions = sessions;
         this.targets = targets;
         this.check = check;
@@ -103,8 +107,8 @@ public final class Channels {
             sessions.refused(session, "direct-tcpip", "port_forwarding_not_permitted");
             return refuse("writ: your certificate does not permit port forwarding");
         }
-        Target destination = TARGET_ITSELF.contains(host.toLowerCase()) ? grant.target()
-                : targets.find(host).orElse(new Target(host.toLowerCase(), host, port, Map.of()));
+        Target destination = TARGET_ITSELF.contains(host.toLowerCase(Locale.ROOT)) ? grant.target()
+                : targets.find(host).orElse(new Target(host.toLowerCase(Locale.ROOT), host, port, Map.of()));
         if (!destination.name().equals(grant.target().name()) && !check.allows(grant, destination)) {
             sessions.refused(session, "direct-tcpip " + host + ":" + port, "forwarding_destination_not_allowed");
             return refuse("writ: your roles do not allow forwarding to " + host);
@@ -199,7 +203,7 @@ public final class Channels {
             }
 
             @Override
-            public org.apache.sshd.common.channel.Channel createChannel(Session session) {
+            public Channel createChannel(Session session) {
                 return new AcceptedChannel(type, opener);
             }
         };
