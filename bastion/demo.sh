@@ -115,13 +115,13 @@ login() {
   chmod 700 "$dir"
   rm -f "$dir/id_ed25519" "$dir/id_ed25519.pub" "$dir/id_ed25519-cert.pub"
   ssh-keygen -q -t ed25519 -N '' -C "writ demo" -f "$dir/id_ed25519"
-  # an ID token from the DEVELOPMENT issuer (it issues one for any client): what `writ login` will do properly
+  # an ID token from the DEVELOPMENT issuer, which accepts any password: `writ login` will do this properly
   local token
-  token=$(curl -fs -d grant_type=client_credentials -d client_id=writ -d client_secret=x -d scope=openid "$IDP_URL/token" \
-    | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  token=$(curl -fs -d grant_type=password -d "username=$LOGIN" -d password=dev -d client_id=writ -d client_secret=x \
+    -d scope=openid "$IDP_URL/token" | grep -o '"id_token" *: *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/')
   curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"public_key\":\"$(cat "$dir/id_ed25519.pub")\"}" "$CA_URL/v1/certs/user" \
-    | sed 's/.*"certificate":"\([^"]*\)".*/\1/' > "$dir/id_ed25519-cert.pub"
+    | grep -o '"certificate" *: *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/' > "$dir/id_ed25519-cert.pub"
   curl -fs "$CA_URL/v1/ca/known_hosts" > "$dir/known_hosts"
   cat > "$dir/ssh_config" <<CONFIG
 # Written by bastion/demo.sh login: the demo target through the bastion, trusting only the dev CA.
@@ -139,7 +139,8 @@ Host *
     StrictHostKeyChecking yes
     Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com
 CONFIG
-  ssh-keygen -L -f "$dir/id_ed25519-cert.pub" | sed -n 's/^ *\(Key ID\|Valid\|Principals\):\{0,1\}/  &/p' | head -3
+  ssh-keygen -L -f "$dir/id_ed25519-cert.pub" | grep -E 'Key ID|Valid:'
+
   echo "demo: ssh -F $dir/ssh_config demo          (ProxyJump)"
   echo "      ssh -F $dir/ssh_config -p $BASTION_PORT $LOGIN@demo@127.0.0.1   (login@target@bastion)"
 }
