@@ -45,6 +45,7 @@ final class ActiveSession implements LinkEvents {
     private volatile boolean expiryWarned;
     private volatile boolean agentForwarding;
     private volatile String endReason;
+    private volatile String upstreamFailure;
 
     ActiveSession(String id, ServerSession downstream, Grant grant, Clock clock, BastionMetrics metrics,
                   Refusals refusals) {
@@ -129,6 +130,15 @@ final class ActiveSession implements LinkEvents {
         }
         endReason = reason;
         return true;
+    }
+
+    /** The target could not be reached (the engineer learns it from the refused channel). */
+    void upstreamFailed(String why) {
+        upstreamFailure = why;
+    }
+
+    String upstreamFailure() {
+        return upstreamFailure;
     }
 
     long bytesToTarget() {

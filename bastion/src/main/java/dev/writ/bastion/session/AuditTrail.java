@@ -51,6 +51,9 @@ public final class AuditTrail {
         details.put("duration_seconds", Long.toString(seconds));
         details.put("bytes_to_target", Long.toString(session.bytesToTarget()));
         details.put("bytes_to_client", Long.toString(session.bytesToClient()));
+        if (session.upstreamFailure() != null) {
+            details.put("detail", printable(session.upstreamFailure()));
+        }
         send("session.ended", "ok", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
     }
 

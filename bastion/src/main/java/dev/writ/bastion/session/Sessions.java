@@ -121,6 +121,7 @@ public final class Sessions implements SessionListener, LoginGate {
             s.upstream(upstream.connect(grant, s.id(), s));
             s.upstream().whenComplete((target, error) -> {
                 if (error != null) {
+                    s.upstreamFailed(error.getMessage());
                     LOG.info("session {} of {}: cannot reach {}: {}", s.id(), grant.identity(), grant.target().name(), error.getMessage());
                 } else {
                     target.addCloseFutureListener(f -> {
@@ -143,7 +144,8 @@ public final class Sessions implements SessionListener, LoginGate {
     }
 
     private void finish(ActiveSession session) {
-        String reason = session.endReason() == null ? "closed" : session.endReason();
+        String reason = session.endReason() != null ? session.endReason()
+                : session.upstreamFailure() != null ? "target_unreachable" : "closed";
         if (session.upstream() != null) {
             session.upstream().thenAccept(target -> target.close(false));
         }

@@ -239,6 +239,12 @@ class ChannelRequestsTest {
                 "-o", "LogLevel=INFO"), "echo should-not-run"), 30);
         assertTrue(result.output().contains("writ: cannot log in to web03"), result.output());
         assertFalse(result.output().contains("should-not-run"), result.output());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (stack.count("SELECT COUNT(*) FROM audit_events WHERE type = 'bastion.session.ended'"
+                + " AND details LIKE '%\"reason\":\"target_unreachable\"%' AND details LIKE '%web03%'") == 0) {
+            assertTrue(System.nanoTime() < deadline, "no session.ended audit event with reason target_unreachable");
+            Thread.sleep(100);
+        }
     }
 
     static void await(ByteArrayOutputStream out, String text) throws InterruptedException {
