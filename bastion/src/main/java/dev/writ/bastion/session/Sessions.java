@@ -166,7 +166,9 @@ public final class Sessions implements SessionListener, LoginGate {
                 end(session, "certificate_revoked", "writ: your certificate was revoked; the session is closed");
             } else if (!now.isBefore(grant.validBefore())) {
                 end(session, "certificate_expired", "writ: your certificate expired; the session is closed. Run writ login");
-            } else if (grant.idleTimeout() != null && !now.isBefore(session.lastActivity().plus(grant.idleTimeout()))) {
+            } else if (grant.idleTimeout() != null && grant.reachesTarget()
+                    && !now.isBefore(session.lastActivity().plus(grant.idleTimeout()))) {
+                // not the outer connection of a ProxyJump: its inner session has its own activity and timeout
                 end(session, "idle_timeout", "writ: idle for " + grant.idleTimeout().toMinutes() + " min; the session is closed");
             } else if (!session.expiryWarned() && !now.isBefore(grant.validBefore().minus(EXPIRY_WARNING))) {
                 List<Link> terminals = session.terminals();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.testing.Engineer;
 import dev.writ.bastion.testing.Stack;
+import dev.writ.ca.testing.Processes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +148,16 @@ class SessionEndTest {
             assertTrue(session.output().contains("writ: idle for"), session.output());
         }
         awaitAudit("session.ended", "idle_timeout");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void keepsABusySessionOpenPastTheIdleTimeout(Route route) throws Exception {
+        Engineer engineer = stack.engineer("busy-" + route, List.of("idlers"), "");
+        Processes.Result result = Processes.run(route.ssh(engineer, stack.bastion.port(), LOGIN, "web01", "--",
+                "for i in 1 2 3 4 5 6; do echo tick $i; sleep 1; done"), 30);
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("tick 6"), result.output());
     }
 
     @Test
