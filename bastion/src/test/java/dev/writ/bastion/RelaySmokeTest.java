@@ -91,6 +91,32 @@ class RelaySmokeTest {
         }
     }
 
+    /**
+     * Flow control: when the engineer stops reading, the bastion stops taking data from the
+     * target once the channel windows are full (2 MiB each way), instead of buffering the rest.
+     */
+    @Test
+    void holdsNoMoreThanTheWindowsWhenTheEngineerStopsReading() throws Exception {
+        long size = 256L << 20;
+        double before = relayedToClient();
+        Process ssh = new ProcessBuilder(Engineer.with(alice.direct(bastion.port(), LOGIN, "web01"), "head -c " + size + " /dev/zero"))
+                .start();
+        Thread.sleep(4_000); // nobody reads ssh's output meanwhile
+        double taken = relayedToClient() - before;
+        assertTrue(taken < 16 * 1024 * 1024, "the bastion took " + taken + " bytes from the target while nobody read");
+        long read = ssh.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        assertTrue(ssh.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(size, read);
+    }
+
+    static double relayedToClient() throws Exception {
+        String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + bastion.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith("writ_bastion_relayed_bytes_total{direction=\"to_client\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+    }
+
     @Test
     void execThroughTheBastionByProxyJump() throws Exception {
         Processes.Result result = Engineer.run(Engineer.with(alice.jump(bastion.port(), LOGIN, "web01"), "echo hello"), 30);
