@@ -11,6 +11,7 @@ import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.token.TokenVerifier;
@@ -93,12 +94,23 @@ public final class Main implements Callable<Integer> {
         var access = new AccessService(policy, store, clock, webhooks, grantEnded);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
-        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, policy, clock);
+        BastionServices bastions;
         try {
-            return new CaServer(config, routes, access, webhooks, store).start();
+            bastions = BastionServices.create(config, keys, store, policy, signer, metrics, clock);
+        } catch (Exception e) {
+            access.close();
+            webhooks.close();
+            store.close();
+            throw new StartupException("bastion services: " + e.getMessage());
+        }
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
+                policy, clock);
+        try {
+            return new CaServer(config, routes, access, webhooks, bastions, store).start();
         } catch (RuntimeException e) {
             access.close();
             webhooks.close();
+            bastions.close();
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.writ.ca.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.writ.ca.session.BastionRegistration;
 import dev.writ.ca.token.IssuerConfig;
 import java.net.InetAddress;
 import java.net.URI;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
  * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
  * @param webhooks  receivers of access-request events; optional
+ * @param bastions  the bastions allowed to ask for session and host certificates, each with its own key
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -38,7 +40,8 @@ public record CaConfig(
         @JsonProperty("log_format") LogFormat logFormat,
         @JsonProperty("login") Login login,
         @JsonProperty("bastion") String bastion,
-        @JsonProperty("webhooks") List<Webhook> webhooks) {
+        @JsonProperty("webhooks") List<Webhook> webhooks,
+        @JsonProperty("bastions") List<BastionRegistration> bastions) {
 
     public enum KeyType { ed25519, ecdsa, rsa }
 
@@ -84,6 +87,9 @@ public record CaConfig(
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
         login = resolveLogin(login, issuers);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+        bastions = bastions == null ? List.of() : List.copyOf(bastions);
+        require(bastions.stream().map(BastionRegistration::name).distinct().count() == bastions.size(),
+                "bastions must have distinct names");
     }
 
     private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
@@ -106,7 +112,7 @@ public record CaConfig(
         return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat, login, bastion, webhooks);
+                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, bastions);
     }
 
     /**

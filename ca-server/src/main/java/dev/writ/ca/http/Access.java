@@ -18,5 +18,7 @@ enum Access implements RouteRole {
      */
     HOST_PROOF,
     /** An OIDC bearer whom the policy's {@code auditors} section names. */
-    AUDITOR
+    AUDITOR,
+    /** A bastion listed in the config, proving itself with a JWT signed by its own key. */
+    BASTION
 }

@@ -3,6 +3,8 @@ package dev.writ.ca.http;
 import dev.writ.ca.RequestRefused;
 import dev.writ.ca.host.HostCredential;
 import dev.writ.ca.host.JoinTokens;
+import dev.writ.ca.session.BastionAssertions;
+import dev.writ.ca.session.BastionRegistration;
 import dev.writ.ca.token.TokenRejectedException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.token.VerifiedToken;
@@ -17,14 +19,17 @@ final class Authentication {
 
     private static final String TOKEN = "writ.token";
     private static final String HOST_CREDENTIAL = "writ.host-credential";
+    private static final String BASTION = "writ.bastion";
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
     private final Policy policy;
+    private final BastionAssertions bastions;
 
-    Authentication(TokenVerifier verifier, Policy policy) {
+    Authentication(TokenVerifier verifier, Policy policy, BastionAssertions bastions) {
         this.verifier = verifier;
         this.policy = policy;
+        this.bastions = bastions;
     }
 
     /** A before-matched handler: deny by default, a route without a known role is refused. */
@@ -62,6 +67,10 @@ final class Authentication {
             if (!policy.isAuditor(identity(ctx))) {
                 throw RequestRefused.forbidden("not_an_auditor", "only auditors may read the audit log");
             }
+            return;
+        }
+        if (roles.contains(Access.BASTION)) {
+            ctx.attribute(BASTION, bastions.verify(bearer(ctx, "a bastion assertion")));
             return;
         }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
@@ -106,6 +115,27 @@ final class Authentication {
                 + " or a join token (Authorization: JoinToken <token>) is required");
     }
 
+    /** The bastion's signed assertion, from the same header as tokens (verified by {@link BastionAssertions}). */
+    private static String bearer(Context ctx, String what) throws RequestRefused {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) {
+            throw RequestRefused.unauthorized("missing_token", what + " is required: Authorization: Bearer <jwt>");
+        }
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw RequestRefused.unauthorized("missing_token", "the Authorization header must use the Bearer scheme");
+        }
+        return header.substring(7).strip();
+    }
+
+    /** The bastion that made this request; only on routes that require one. */
+    static BastionRegistration bastion(Context ctx) {
+        BastionRegistration bastion = ctx.attribute(BASTION);
+        if (bastion == null) {
+            throw new IllegalStateException("route has no BASTION access rule");
+        }
+        return bastion;
+    }
+
     /** The verified token of this request; only on routes that require one. */
     static VerifiedToken token(Context ctx) {
         VerifiedToken token = ctx.attribute(TOKEN);
@@ -132,6 +162,10 @@ final class Authentication {
 
     /** Who made this request, for the audit log. */
     static String actor(Context ctx) {
+        BastionRegistration bastion = ctx.attribute(BASTION);
+        if (bastion != null) {
+            return "bastion:" + bastion.name();
+        }
         VerifiedToken token = ctx.attribute(TOKEN);
         if (token != null) {
             return Identity.fromClaims(token.issuer(), token.claims()).name();

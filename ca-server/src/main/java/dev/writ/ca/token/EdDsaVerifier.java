@@ -23,7 +23,7 @@ import java.util.Set;
  * <p>Nimbus's {@code Ed25519Verifier} needs Google Tink, which is not among writ's dependencies;
  * the JDK (15+) verifies Ed25519 and Ed448 natively, so this adapter is all that is needed.
  */
-final class EdDsaVerifier implements JWSVerifier {
+public final class EdDsaVerifier implements JWSVerifier {
 
   // DER SubjectPublicKeyInfo headers (RFC 8410) that precede the raw public key.
   private static final byte[] ED25519_SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
@@ -32,7 +32,7 @@ final class EdDsaVerifier implements JWSVerifier {
   private final EdECPublicKey key;
   private final JCAContext jcaContext = new JCAContext();
 
-  EdDsaVerifier(EdECPublicKey key) {
+  public EdDsaVerifier(EdECPublicKey key) {
     this.key = key;
   }
 

@@ -53,6 +53,12 @@ public final class TestCa implements AutoCloseable {
         return start(dir, java.util.List.of(issuerUrl), policyYaml, clock, extraConfig, grantEnded);
     }
 
+    /** As above, with {@code extraConfigYaml} (top-level keys, such as {@code bastions:}) appended to the CA's config. */
+    public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock, String extraConfigYaml)
+            throws Exception {
+        return start(dir, java.util.List.of(issuerUrl), policyYaml, clock, extraConfigYaml, new LoggingGrantEndedListener());
+    }
+
     private static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock,
                                 String extraConfig, GrantEndedListener grantEnded) throws Exception {
         Files.createDirectories(dir.resolve("policies"));

@@ -1,0 +1,67 @@
+package dev.writ.bastion.auth;
+
+import dev.writ.bastion.route.Target;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+
+/**
+ * What an accepted certificate allows on one connection, decided once at login by
+ * {@link CertificateCheck}; everything later (channels, requests, expiry) is enforced from it.
+ *
+ * @param kind        how the engineer came in
+ * @param identity    the certificate's key id (the engineer)
+ * @param certificate the certificate, as presented
+ * @param login       the login on the target; null on the outer connection of a ProxyJump
+ * @param target      the target; null on the outer connection of a ProxyJump
+ * @param roles       from {@code roles@writ}
+ * @param forceCommand the certificate's {@code force-command}, or null
+ * @param idleTimeout the shortest idle timeout of the roles, or null for none
+ */
+public record Grant(Kind kind, String identity, OpenSshCertificate certificate, String login, Target target,
+                    List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore) {
+
+    /** How a connection reached the bastion. */
+    public enum Kind {
+        /** {@code ssh -p PORT login@target@bastion}: the bastion logs in to the target. */
+        DIRECT,
+        /** The outer connection of {@code ssh -J bastion login@target}: it only carries the inner one. */
+        JUMP,
+        /** The inner connection of {@code ssh -J}, terminated by the bastion under the target's name. */
+        JUMP_INNER
+    }
+
+    public Grant {
+        roles = List.copyOf(roles);
+    }
+
+    /** Whether the certificate carries this extension ({@code permit-pty}, {@code permit-port-forwarding}, ...). */
+    public boolean permits(String extension) {
+        return certificate.getExtensionsMap().containsKey(extension);
+    }
+
+    /** Whether the bastion logs in to a target on this connection. */
+    public boolean reachesTarget() {
+        return kind != Kind.JUMP;
+    }
+
+    public long serial() {
+        return certificate.getSerial();
+    }
+
+    public String serialText() {
+        return Long.toUnsignedString(certificate.getSerial());
+    }
+
+    /** The certificate as one OpenSSH line, as the CA wants it back. */
+    public String certificateLine() {
+        return PublicKeyEntry.toString(certificate);
+    }
+
+    public Set<String> extensions() {
+        return certificate.getExtensionsMap().keySet();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.writ.bastion.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.writ.policy.Durations;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The bastion's whole configuration, loaded once from one YAML file by {@link ConfigLoader} and
+ * validated here. Relative paths are resolved against the directory of the config file.
+ *
+ * @param listen                 {@code host:port} for SSH
+ * @param name                   the bastion's name as registered in the CA's {@code bastions:} list
+ * @param key                    the bastion's own key (OpenSSH private key, Ed25519 or ECDSA P-256, mode 0600):
+ *                               it signs the bastion's assertions to the CA
+ * @param hostnames              the names clients use for the bastion, put in its host certificate
+ * @param ca                     where the CA is, and how to verify its TLS certificate
+ * @param targets                the machines behind the bastion: name, address, labels
+ * @param dnsTargets             name patterns resolved in DNS (port 22) when no target is configured by that name
+ * @param krl                    how often the revocation list is fetched, and how stale it may get
+ * @param metrics                {@code host:port} of the Prometheus endpoint (loopback only); none when absent
+ * @param maxSessionsPerIdentity concurrent sessions one engineer may hold
+ * @param logFormat              {@code text} or {@code json}
+ */
+public record BastionConfig(
+        @JsonProperty("listen") Address listen,
+        @JsonProperty("name") String name,
+        @JsonProperty("key") Path key,
+        @JsonProperty("hostnames") List<String> hostnames,
+        @JsonProperty("ca") Ca ca,
+        @JsonProperty("targets") List<Target> targets,
+        @JsonProperty("dns_targets") List<String> dnsTargets,
+        @JsonProperty("krl") Krl krl,
+        @JsonProperty("metrics") Address metrics,
+        @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
+        @JsonProperty("log_format") LogFormat logFormat) {
+
+    public enum LogFormat { text, json }
+
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,252})");
+    static final Pattern HOSTNAME_PATTERN = Pattern.compile("[a-z0-9*?]([a-z0-9*?.-]{0,252})");
+
+    public BastionConfig {
+        require(listen != null, "listen is required (e.g. 0.0.0.0:2222)");
+        require(name != null && NAME.matcher(name).matches(), "name is required: the bastion's name as registered at the CA");
+        require(key != null, "key is required (the bastion's OpenSSH private key file)");
+        require(hostnames != null && !hostnames.isEmpty(), "hostnames must name the bastion (for its host certificate)");
+        hostnames = hostnames.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        hostnames.forEach(h -> require(HOSTNAME.matcher(h).matches(), "hostnames: '" + h + "' is not a DNS name or address"));
+        require(ca != null, "ca is required (url, and bundle for a private TLS root)");
+        targets = targets == null ? List.of() : List.copyOf(targets);
+        Set<String> seen = new HashSet<>();
+        targets.forEach(t -> require(seen.add(t.name()), "targets: '" + t.name() + "' is listed twice"));
+        dnsTargets = dnsTargets == null ? List.of() : dnsTargets.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
+        dnsTargets.forEach(p -> require(HOSTNAME_PATTERN.matcher(p).matches() && !p.equals("*"),
+                "dns_targets: '" + p + "' is not a DNS name pattern (and '*' alone is too wide)"));
+        krl = krl == null ? new Krl(null, null) : krl;
+        require(metrics == null || metrics.isLoopback(), "metrics " + metrics + " must be a loopback address");
+        maxSessionsPerIdentity = maxSessionsPerIdentity == null ? 10 : maxSessionsPerIdentity;
+        require(maxSessionsPerIdentity > 0, "max_sessions_per_identity must be at least 1");
+        logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
+    }
+
+    /**
+     * The CA.
+     *
+     * @param url    its base URL; {@code http://} only on loopback (assertions are bearer credentials)
+     * @param bundle PEM file of certificates to trust for its TLS certificate; the system's trust store when absent
+     */
+    public record Ca(@JsonProperty("url") URI url, @JsonProperty("bundle") Path bundle) {
+        public Ca {
+            require(url != null && url.getHost() != null, "ca.url is required (e.g. https://ca.example.com)");
+            require("https".equals(url.getScheme()) || ("http".equals(url.getScheme()) && new Address(url.getHost(), 1).isLoopback()),
+                    "ca.url must be https:// (http:// only for a CA on loopback)");
+            String text = url.toString();
+            url = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        }
+    }
+
+    /**
+     * A machine behind the bastion.
+     *
+     * @param name    what users type ({@code root@web01@bastion}, {@code ssh -J bastion root@web01}); also the
+     *                principal its host certificate must carry, and the name policy matches
+     * @param address {@code host:port} to connect to (port 22 when left out)
+     * @param labels  matched by policy {@code targets: - labels:}
+     */
+    public record Target(@JsonProperty("name") String name, @JsonProperty("address") String address,
+                         @JsonProperty("labels") Map<String, String> labels) {
+        public Target {
+            require(name != null && HOSTNAME.matcher(name).matches(),
+                    "target name '" + name + "' must be a lower-case DNS name");
+            require(address != null && !address.isBlank(), "target " + name + " needs an address (host:port)");
+            Address.parse(address, 22);
+            labels = labels == null ? Map.of() : new TreeMap<>(labels);
+        }
+
+        public Address socketAddress() {
+            return Address.parse(address, 22);
+        }
+    }
+
+    /**
+     * The revocation list.
+     *
+     * @param refresh      how often {@code GET /v1/krl} is fetched: at most 5 s, so revoked sessions end within 5 s
+     * @param maxStaleness when the last good list is older than this, new logins are refused
+     */
+    public record Krl(@JsonProperty("refresh") String refresh, @JsonProperty("max_staleness") String maxStaleness) {
+        public Krl {
+            refresh = refresh == null ? "2s" : refresh;
+            maxStaleness = maxStaleness == null ? "30s" : maxStaleness;
+            Duration r = duration(refresh, "krl.refresh");
+            Duration s = duration(maxStaleness, "krl.max_staleness");
+            require(r.compareTo(Duration.ofSeconds(5)) <= 0, "krl.refresh must be at most 5s (revoked sessions end within 5 s)");
+            require(s.compareTo(r) > 0, "krl.max_staleness must be longer than krl.refresh");
+        }
+
+        public Duration refreshInterval() {
+            return duration(refresh, "krl.refresh");
+        }
+
+        public Duration maxStalenessDuration() {
+            return duration(maxStaleness, "krl.max_staleness");
+        }
+    }
+
+    /** {@code host:port}; the host may be an IPv6 literal in brackets. */
+    public record Address(String host, int port) {
+        public Address {
+            require(host != null && !host.isBlank(), "an address needs a host");
+            require(port >= 0 && port <= 65535, "port must be 0..65535");
+        }
+
+        /** {@code host:port}, {@code [v6]:port}, or a host alone (then {@code defaultPort}; -1 means a port is required). */
+        public static Address parse(String text, int defaultPort) {
+            String t = text.strip();
+            String host;
+            String port = null;
+            if (t.startsWith("[")) {
+                int close = t.indexOf(']');
+                require(close > 0, "'" + text + "' has an unclosed [");
+                host = t.substring(1, close);
+                if (close + 1 < t.length()) {
+                    require(t.charAt(close + 1) == ':', "'" + text + "' must be [host]:port");
+                    port = t.substring(close + 2);
+                }
+            } else if (t.indexOf(':') >= 0 && t.indexOf(':') == t.lastIndexOf(':')) {
+                host = t.substring(0, t.indexOf(':'));
+                port = t.substring(t.indexOf(':') + 1);
+            } else {
+                host = t; // a name, an IPv4 address, or a bare IPv6 literal
+            }
+            require(port != null || defaultPort >= 0, "'" + text + "' needs a port (host:port)");
+            try {
+                return new Address(host, port == null ? defaultPort : Integer.parseInt(port));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("port must be a number in '" + text + "'");
+            }
+        }
+
+        public boolean isLoopback() {
+            try {
+                for (InetAddress address : InetAddress.getAllByName(host)) {
+                    if (!address.isLoopbackAddress()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /** Returns a copy whose relative paths are resolved against {@code base}. */
+    public BastionConfig resolvedAgainst(Path base) {
+        return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
+                new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize()),
+                targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat);
+    }
+
+    static Duration duration(String text, String key) {
+        return Durations.parse(text).orElseThrow(() -> new IllegalArgumentException(
+                key + " '" + text + "' is not a duration such as 2s, 30s or 5m"));
+    }
+
+    static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.writ.bastion.metrics;
+
+import dev.writ.bastion.observe.Direction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The bastion's Prometheus metrics. Labels never carry identities, targets, keys or certificates. */
+public final class BastionMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter toTarget = bytes("to_target");
+    private final Counter toClient = bytes("to_client");
+    private final Timer upstreamConnect = Timer.builder("writ_bastion_upstream_connect")
+            .description("Time from an authenticated login to a logged-in connection to the target (session certificate included)")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(5))
+            .maximumExpectedValue(Duration.ofSeconds(15))
+            .register(registry);
+
+    public BastionMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+    }
+
+    private Counter bytes(String direction) {
+        return Counter.builder("writ_bastion_relayed_bytes").description("Channel data relayed, by direction")
+                .tag("direction", direction).register(registry);
+    }
+
+    public void activeSessions(Supplier<Number> count) {
+        Gauge.builder("writ_bastion_sessions_active", count).description("Sessions to targets open now").register(registry);
+    }
+
+    public void krlAge(Supplier<Number> seconds) {
+        Gauge.builder("writ_bastion_krl_age_seconds", seconds).description("Age of the revocation list in use").register(registry);
+    }
+
+    public void relayed(Direction direction, int bytes) {
+        (direction == Direction.TO_TARGET ? toTarget : toClient).increment(bytes);
+    }
+
+    public void loginRefused(String reason) {
+        Counter.builder("writ_bastion_logins_refused").description("Logins refused, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    public void channelRefused(String reason) {
+        Counter.builder("writ_bastion_requests_refused").description("Channels and channel requests refused, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    public void sessionEnded(String reason) {
+        Counter.builder("writ_bastion_sessions_ended_by_bastion").description("Sessions the bastion ended, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    public void upstreamConnected(long nanos) {
+        upstreamConnect.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void upstreamFailed() {
+        Counter.builder("writ_bastion_upstream_failures").description("Connections to targets that failed")
+                .register(registry).increment();
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.writ.bastion.relay;
+
+import dev.writ.bastion.observe.ChannelObserver;
+import dev.writ.bastion.observe.Direction;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One relayed channel: the engineer's end and the target's end, and the one place every byte,
+ * request, EOF and close of the channel passes, in order, on its way across the bastion. The
+ * {@link ChannelObserver} (recording) and the {@link RequestPolicy} (enforcement) sit here.
+ */
+public final class Link implements ChannelSink {
+
+    private final ChannelEnd client;
+    private final ChannelEnd target;
+    private final RequestPolicy policy;
+    private final ChannelObserver observer;
+    private final LinkEvents events;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Link(ChannelEnd client, ChannelEnd target, RequestPolicy policy, ChannelObserver observer, LinkEvents events) {
+        this.client = client;
+        this.target = target;
+        this.policy = policy;
+        this.observer = observer;
+        this.events = events;
+    }
+
+    /** Links the two ends; from now on each one's events go across to the other. */
+    public static Link between(ChannelEnd client, ChannelEnd target, RequestPolicy policy, ChannelObserver observer,
+                               LinkEvents events) {
+        Link link = new Link(client, target, policy, observer, events);
+        client.attach(link);
+        target.attach(link);
+        return link;
+    }
+
+    @Override
+    public void data(ChannelEnd from, byte[] bytes, int length, boolean stderr) {
+        Direction direction = direction(from);
+        observer.data(direction, stderr, bytes, 0, length);
+        events.relayed(direction, length);
+        other(from).send(bytes, length, stderr, () -> from.release(length));
+    }
+
+    @Override
+    public void eof(ChannelEnd from) {
+        observer.eof(direction(from));
+        other(from).sendEof();
+    }
+
+    @Override
+    public void request(ChannelEnd from, String type, byte[] payload, ReplySlot reply) {
+        Direction direction = direction(from);
+        RequestPolicy.Decision decision = from == client ? policy.fromClient(type, payload) : policy.fromTarget(type, payload);
+        if (decision instanceof RequestPolicy.Relay relay) {
+            observer.request(direction, relay.type(), relay.payload(), true);
+            other(from).sendRequest(relay.type(), relay.payload(), reply == null ? null : reply::answer);
+        } else if (decision instanceof RequestPolicy.Refuse refuse) {
+            observer.request(direction, type, payload, false);
+            if (refuse.audited()) {
+                events.refused(type, refuse.reason());
+            }
+            if (reply != null) {
+                reply.answer(false);
+            }
+        }
+    }
+
+    @Override
+    public void closed(ChannelEnd from) {
+        if (closed.compareAndSet(false, true)) {
+            observer.closed();
+            events.closed(this);
+        }
+        other(from).close();
+    }
+
+    /** Tells the engineer something on this channel's stderr (an expiry warning, why the session ends). */
+    public void notice(String message) {
+        byte[] bytes = ("\r\n" + message + "\r\n").getBytes(StandardCharsets.UTF_8);
+        client.send(bytes, bytes.length, true, () -> { });
+    }
+
+    /** Ends the channel both ways. */
+    public void close() {
+        client.close();
+        target.close();
+    }
+
+    private ChannelEnd other(ChannelEnd end) {
+        return end == client ? target : client;
+    }
+
+    private Direction direction(ChannelEnd from) {
+        return from == client ? Direction.TO_TARGET : Direction.TO_CLIENT;
+    }
+}

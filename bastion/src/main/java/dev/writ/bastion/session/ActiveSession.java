@@ -1,0 +1,169 @@
+package dev.writ.bastion.session;
+
+import dev.writ.bastion.auth.Grant;
+import dev.writ.bastion.metrics.BastionMetrics;
+import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.relay.Link;
+import dev.writ.bastion.relay.LinkEvents;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * One authenticated connection the bastion serves: the engineer's session, its grant, the
+ * connection to the target (none on the outer connection of a ProxyJump), its relayed channels,
+ * and what enforcement needs (last activity, whether the expiry warning went out).
+ */
+final class ActiveSession implements LinkEvents {
+
+    /** Where refused requests of the session's channels are reported (audit, metrics). */
+    @FunctionalInterface
+    interface Refusals {
+        void refused(ActiveSession session, String requestType, String reason);
+    }
+
+    private final String id;
+    private final ServerSession downstream;
+    private final Grant grant;
+    private final Clock clock;
+    private final BastionMetrics metrics;
+    private final Refusals refusals;
+    private final Instant started;
+    private final Set<Link> links = ConcurrentHashMap.newKeySet();
+    private final Set<Link> terminals = ConcurrentHashMap.newKeySet();
+    private final AtomicLong channelIds = new AtomicLong();
+    private final AtomicLong bytesToTarget = new AtomicLong();
+    private final AtomicLong bytesToClient = new AtomicLong();
+    private volatile CompletableFuture<ClientSession> upstream;
+    private volatile Instant lastActivity;
+    private volatile boolean expiryWarned;
+    private volatile boolean agentForwarding;
+    private volatile String endReason;
+    private volatile String upstreamFailure;
+
+    ActiveSession(String id, ServerSession downstream, Grant grant, Clock clock, BastionMetrics metrics,
+                  Refusals refusals) {
+        this.id = id;
+        this.downstream = downstream;
+        this.grant = grant;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.refusals = refusals;
+        this.started = clock.instant();
+        this.lastActivity = started;
+    }
+
+    String id() {
+        return id;
+    }
+
+    ServerSession downstream() {
+        return downstream;
+    }
+
+    Grant grant() {
+        return grant;
+    }
+
+    Instant started() {
+        return started;
+    }
+
+    CompletableFuture<ClientSession> upstream() {
+        return upstream;
+    }
+
+    void upstream(CompletableFuture<ClientSession> connecting) {
+        this.upstream = connecting;
+    }
+
+    long nextChannelId() {
+        return channelIds.incrementAndGet();
+    }
+
+    /** Registers a relayed channel; {@code terminal}: a session channel, where notices may be written. */
+    void add(Link link, boolean terminal) {
+        links.add(link);
+        if (terminal) {
+            terminals.add(link);
+        }
+    }
+
+    List<Link> terminals() {
+        return List.copyOf(terminals);
+    }
+
+    Instant lastActivity() {
+        return lastActivity;
+    }
+
+    boolean expiryWarned() {
+        return expiryWarned;
+    }
+
+    void expiryWarned(boolean warned) {
+        this.expiryWarned = warned;
+    }
+
+    boolean agentForwarding() {
+        return agentForwarding;
+    }
+
+    void agentForwardingRequested() {
+        agentForwarding = true;
+    }
+
+    String endReason() {
+        return endReason;
+    }
+
+    /** The first reason to end the session wins; returns whether this one did. */
+    synchronized boolean ending(String reason) {
+        if (endReason != null) {
+            return false;
+        }
+        endReason = reason;
+        return true;
+    }
+
+    /** The target could not be reached (the engineer learns it from the refused channel). */
+    void upstreamFailed(String why) {
+        upstreamFailure = why;
+    }
+
+    String upstreamFailure() {
+        return upstreamFailure;
+    }
+
+    long bytesToTarget() {
+        return bytesToTarget.get();
+    }
+
+    long bytesToClient() {
+        return bytesToClient.get();
+    }
+
+    @Override
+    public void relayed(Direction direction, int bytes) {
+        lastActivity = clock.instant();
+        (direction == Direction.TO_TARGET ? bytesToTarget : bytesToClient).addAndGet(bytes);
+        metrics.relayed(direction, bytes);
+    }
+
+    @Override
+    public void refused(String requestType, String reason) {
+        refusals.refused(this, requestType, reason);
+    }
+
+    @Override
+    public void closed(Link link) {
+        links.remove(link);
+        terminals.remove(link);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.writ.bastion.session;
+
+import dev.writ.bastion.auth.Grant;
+import dev.writ.bastion.auth.Verdict;
+import dev.writ.bastion.ca.CaClient;
+import dev.writ.protocol.api.BastionAuditEvent;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The bastion's events for the CA's audit log; sending never blocks or fails a session. */
+public final class AuditTrail {
+
+    private final CaClient ca;
+
+    public AuditTrail(CaClient ca) {
+        this.ca = ca;
+    }
+
+    void loginRefused(Verdict.Refused refusal, String username, SocketAddress client, int keysRefused) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("user_name", printable(username));
+        details.put("detail", refusal.detail());
+        if (refusal.serial() != null) {
+            details.put("serial", refusal.serial());
+        }
+        details.put("keys_refused", Integer.toString(keysRefused));
+        send("login.refused", "refused", refusal.identity(), client, refusal.reason(), details);
+    }
+
+    void loginRefused(Grant grant, SocketAddress client, String reason, String detail) {
+        Map<String, String> details = details(grant, null);
+        details.put("detail", detail);
+        send("login.refused", "refused", grant.identity(), client, reason, details);
+    }
+
+    void channelRefused(ActiveSession session, String channelOrRequest, String reason) {
+        Map<String, String> details = details(session.grant(), session.id());
+        details.put("request", printable(channelOrRequest));
+        send("channel.refused", "refused", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
+    }
+
+    void started(ActiveSession session) {
+        send("session.started", "ok", session.grant().identity(), session.downstream().getClientAddress(), null,
+                details(session.grant(), session.id()));
+    }
+
+    void ended(ActiveSession session, String reason, long seconds) {
+        Map<String, String> details = details(session.grant(), session.id());
+        details.put("duration_seconds", Long.toString(seconds));
+        details.put("bytes_to_target", Long.toString(session.bytesToTarget()));
+        details.put("bytes_to_client", Long.toString(session.bytesToClient()));
+        if (session.upstreamFailure() != null) {
+            details.put("detail", printable(session.upstreamFailure()));
+        }
+        send("session.ended", "ok", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
+    }
+
+    private static Map<String, String> details(Grant grant, String sessionId) {
+        Map<String, String> details = new LinkedHashMap<>();
+        if (sessionId != null) {
+            details.put("session_id", sessionId);
+        }
+        details.put("kind", grant.kind().name().toLowerCase());
+        details.put("serial", grant.serialText());
+        if (grant.login() != null) {
+            details.put("login", grant.login());
+        }
+        if (grant.target() != null) {
+            details.put("target", grant.target().name());
+        }
+        return details;
+    }
+
+    private void send(String type, String outcome, String actor, SocketAddress client, String reason, Map<String, String> details) {
+        String address = client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(client);
+        ca.audit(new BastionAuditEvent(type, outcome, actor == null ? "unknown" : actor, address, reason, details));
+    }
+
+    private static String printable(String text) {
+        String cleaned = String.valueOf(text).replaceAll("[^\\x20-\\x7e]", "?");
+        return cleaned.length() > 128 ? cleaned.substring(0, 128) + "..." : cleaned;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.writ.bastion.session;
+
+import dev.writ.bastion.auth.Connections;
+import dev.writ.bastion.auth.Grant;
+import dev.writ.bastion.auth.LoginAttempts;
+import dev.writ.bastion.auth.LoginGate;
+import dev.writ.bastion.auth.Verdict;
+import dev.writ.bastion.metrics.BastionMetrics;
+import dev.writ.bastion.relay.Link;
+import dev.writ.bastion.trust.Trust;
+import dev.writ.bastion.upstream.Upstream;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bastion's live sessions: started when a connection authenticates (the concurrent-session
+ * limit is checked there, the connection to the target begins), ended when either side closes,
+ * and ended by the bastion when the certificate expires (after a warning five minutes before),
+ * is revoked, or the session is idle longer than policy allows. Every start, end and refusal
+ * goes to the CA's audit log.
+ */
+public final class Sessions implements SessionListener, LoginGate {
+
+    static final Duration EXPIRY_WARNING = Duration.ofMinutes(5);
+    private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final Map<Session, ActiveSession> active = new ConcurrentHashMap<>();
+    private final Upstream upstream;
+    private final AuditTrail audit;
+    private final BastionMetrics metrics;
+    private final int maxPerIdentity;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public Sessions(Upstream upstream, AuditTrail audit, BastionMetrics metrics, int maxPerIdentity, Clock clock) {
+        this.upstream = upstream;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.maxPerIdentity = maxPerIdentity;
+        this.clock = clock;
+        metrics.activeSessions(() -> active.values().stream().filter(s -> s.grant().reachesTarget()).count());
+    }
+
+    /** The live session of an authenticated connection; null otherwise. */
+    ActiveSession of(Session session) {
+        return active.get(session);
+    }
+
+    /** Refuses a login over the per-engineer limit while it is still a login, with a banner saying so. */
+    @Override
+    public Verdict.Refused admit(Grant grant) {
+        if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
+            return new Verdict.Refused("session_limit", "writ: you already have " + maxPerIdentity + " sessions open",
+                    "already " + maxPerIdentity + " sessions", grant.identity(), grant.serialText());
+        }
+        return null;
+    }
+
+    @Override
+    public void sessionEvent(Session session, Event event) {
+        if (event == Event.Authenticated && session instanceof ServerSession server) {
+            start(server);
+        }
+    }
+
+    @Override
+    public void sessionClosed(Session session) {
+        ActiveSession ended = active.remove(session);
+        if (ended != null) {
+            finish(ended);
+            return;
+        }
+        LoginAttempts attempts = LoginAttempts.existing(session);
+        if (attempts != null && !session.isAuthenticated() && attempts.primary() != null) {
+            Verdict.Refused primary = attempts.primary();
+            metrics.loginRefused(primary.reason());
+            audit.loginRefused(primary, attempts.username(), session.getRemoteAddress(), attempts.all().size());
+        }
+    }
+
+    private void start(ServerSession session) {
+        Grant grant = Connections.grant(session);
+        if (grant == null) {
+            disconnectSoon(session, "writ: internal error"); // cannot happen: only our authenticator lets anyone in
+            return;
+        }
+        ActiveSession started;
+        synchronized (this) {
+            if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
+                // two logins raced past admit(): the later one goes. Not from here: MINA signals
+                // authentication while it writes the success packet, so anything written now would
+                // overtake it; the disconnect waits a moment on another thread.
+                metrics.loginRefused("session_limit");
+                audit.loginRefused(grant, session.getClientAddress(), "session_limit",
+                        "already " + maxPerIdentity + " sessions");
+                disconnectSoon(session, "writ: you already have " + maxPerIdentity + " sessions open");
+                return;
+            }
+            started = new ActiveSession(newId(), session, grant, clock, metrics, this::refused);
+            active.put(session, started);
+        }
+        ActiveSession s = started;
+        if (grant.reachesTarget()) {
+            s.upstream(upstream.connect(grant, s.id(), s));
+            s.upstream().whenComplete((target, error) -> {
+                if (error != null) {
+                    s.upstreamFailed(error.getMessage());
+                    LOG.info("session {} of {}: cannot reach {}: {}", s.id(), grant.identity(), grant.target().name(), error.getMessage());
+                } else {
+                    target.addCloseFutureListener(f -> {
+                        if (s.ending("target_closed")) {
+                            session.close(false);
+                        }
+                    });
+                }
+            });
+        }
+        audit.started(s);
+        LOG.info("session {} started: {} {} {}@{} from {}", s.id(), grant.kind(), grant.identity(), grant.login(),
+                grant.target() == null ? "-" : grant.target().name(), session.getClientAddress());
+    }
+
+    /** Audits a refused channel or request of a session. */
+    void refused(ActiveSession session, String what, String reason) {
+        metrics.channelRefused(reason);
+        audit.channelRefused(session, what, reason);
+    }
+
+    private void finish(ActiveSession session) {
+        String reason = session.endReason() != null ? session.endReason()
+                : session.upstreamFailure() != null ? "target_unreachable" : "closed";
+        if (session.upstream() != null) {
+            session.upstream().thenAccept(target -> target.close(false));
+        }
+        long seconds = Duration.between(session.started(), clock.instant()).toSeconds();
+        audit.ended(session, reason, seconds);
+        LOG.info("session {} ended ({}) after {} s", session.id(), reason, seconds);
+    }
+
+    /**
+     * Ends sessions whose certificate was revoked or expired or that sat idle too long, and warns
+     * five minutes before expiry. Runs every second and after every new revocation list.
+     */
+    public void enforce(Trust trust) {
+        Instant now = clock.instant();
+        for (ActiveSession session : List.copyOf(active.values())) {
+            Grant grant = session.grant();
+            if (trust.krl().revokes(grant.certificate())) {
+                end(session, "certificate_revoked", "writ: your certificate was revoked; the session is closed");
+            } else if (!now.isBefore(grant.validBefore())) {
+                end(session, "certificate_expired", "writ: your certificate expired; the session is closed. Run writ login");
+            } else if (grant.idleTimeout() != null && grant.reachesTarget()
+                    && !now.isBefore(session.lastActivity().plus(grant.idleTimeout()))) {
+                // not the outer connection of a ProxyJump: its inner session has its own activity and timeout
+                end(session, "idle_timeout", "writ: idle for " + grant.idleTimeout().toMinutes() + " min; the session is closed");
+            } else if (!session.expiryWarned() && !now.isBefore(grant.validBefore().minus(EXPIRY_WARNING))) {
+                List<Link> terminals = session.terminals();
+                terminals.forEach(link -> link.notice("writ: your certificate expires at " + TIME.format(grant.validBefore())
+                        + "; this session will then be closed. Run writ login and reconnect."));
+                session.expiryWarned(!terminals.isEmpty());
+            }
+        }
+    }
+
+    private void end(ActiveSession session, String reason, String message) {
+        if (!session.ending(reason)) {
+            return;
+        }
+        metrics.sessionEnded(reason);
+        session.terminals().forEach(link -> link.notice(message));
+        disconnect(session.downstream(), message);
+    }
+
+    private int countFor(String identity) {
+        return (int) active.values().stream()
+                .filter(s -> s.grant().reachesTarget() && s.grant().identity().equals(identity)).count();
+    }
+
+    /** From MINA's authentication signal: after the success packet it is still writing. */
+    private static void disconnectSoon(ServerSession session, String message) {
+        CompletableFuture.runAsync(() -> disconnect(session, message), CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+    }
+
+    private static void disconnect(ServerSession session, String message) {
+        try {
+            session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, message);
+        } catch (Exception e) {
+            session.close(true);
+        }
+    }
+
+    private String newId() {
+        byte[] bytes = new byte[8];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.writ.bastion.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The bastion's config: read once, every mistake reported with file and line. */
+class ConfigLoaderTest {
+
+    static final String GOOD = """
+            listen: 0.0.0.0:2222
+            name: bastion-1
+            key: ./bastion_key
+            hostnames: [bastion.example.com]
+            ca:
+              url: https://ca.example.com
+              bundle: ./ca.pem
+            targets:
+              - name: web01
+                address: 10.0.1.5
+                labels: { env: dev }
+              - name: db01
+                address: "[2001:db8::5]:2200"
+            dns_targets: ["*.dev.example.com"]
+            krl:
+              refresh: 3s
+              max_staleness: 1m
+            metrics: 127.0.0.1:9102
+            max_sessions_per_identity: 4
+            log_format: json
+            """;
+
+    @Test
+    void okEveryKeyWithDefaultsAndPathsResolvedAgainstTheFile() throws Exception {
+        BastionConfig config = ConfigLoader.parse("bastion.yaml", GOOD).resolvedAgainst(Path.of("/etc/writ"));
+        assertEquals(new BastionConfig.Address("0.0.0.0", 2222), config.listen());
+        assertEquals(Path.of("/etc/writ/bastion_key"), config.key());
+        assertEquals(Path.of("/etc/writ/ca.pem"), config.ca().bundle());
+        assertEquals(new BastionConfig.Address("10.0.1.5", 22), config.targets().get(0).socketAddress());
+        assertEquals(new BastionConfig.Address("2001:db8::5", 2200), config.targets().get(1).socketAddress());
+        assertEquals(Map.of("env", "dev"), config.targets().get(0).labels());
+        assertEquals(Duration.ofSeconds(3), config.krl().refreshInterval());
+        assertEquals(Duration.ofMinutes(1), config.krl().maxStalenessDuration());
+        assertEquals(4, config.maxSessionsPerIdentity());
+    }
+
+    @Test
+    void okMinimalWithDefaults() throws Exception {
+        BastionConfig config = ConfigLoader.parse("bastion.yaml", """
+                listen: 127.0.0.1:2222
+                name: b
+                key: k
+                hostnames: [localhost]
+                ca: { url: "http://127.0.0.1:8080" }
+                """);
+        assertEquals(Duration.ofSeconds(2), config.krl().refreshInterval());
+        assertEquals(Duration.ofSeconds(30), config.krl().maxStalenessDuration());
+        assertEquals(10, config.maxSessionsPerIdentity());
+        assertEquals(null, config.metrics());
+    }
+
+    static Stream<Arguments> refusals() {
+        return Stream.of(
+                Arguments.of("fail/unknown-key", GOOD.replace("max_sessions_per_identity", "max_sesions"),
+                        "bastion.yaml:19: unknown key 'max_sesions'; known keys: ca, dns_targets, hostnames, key, krl, listen, "
+                                + "log_format, max_sessions_per_identity, metrics, name, targets"),
+                Arguments.of("fail/krl-refresh-over-5s", GOOD.replace("refresh: 3s", "refresh: 10s"),
+                        "bastion.yaml:15: krl: krl.refresh must be at most 5s (revoked sessions end within 5 s)"),
+                Arguments.of("fail/http-ca-not-on-loopback", GOOD.replace("https://ca.example.com", "http://ca.example.com"),
+                        "bastion.yaml:5: ca: ca.url must be https:// (http:// only for a CA on loopback)"),
+                Arguments.of("fail/metrics-not-on-loopback", GOOD.replace("metrics: 127.0.0.1:9102", "metrics: 0.0.0.0:9102"),
+                        "bastion.yaml:18: metrics 0.0.0.0:9102 must be a loopback address"),
+                Arguments.of("fail/target-without-address", GOOD.replace("    address: 10.0.1.5\n", ""),
+                        "bastion.yaml:8: targets[0]: target web01 needs an address (host:port)"),
+                Arguments.of("fail/target-twice", GOOD.replace("name: db01", "name: web01"),
+                        "bastion.yaml:8: targets: 'web01' is listed twice"),
+                Arguments.of("fail/dns-star", GOOD.replace("\"*.dev.example.com\"", "\"*\""),
+                        "bastion.yaml:14: dns_targets: '*' is not a DNS name pattern (and '*' alone is too wide)"),
+                Arguments.of("fail/listen-without-port", GOOD.replace("0.0.0.0:2222", "0.0.0.0"),
+                        "bastion.yaml:1: listen: '0.0.0.0' needs a port (host:port)"),
+                Arguments.of("fail/no-name", GOOD.replace("name: bastion-1\n", ""),
+                        "bastion.yaml:20: name is required: the bastion's name as registered at the CA"),
+                Arguments.of("fail/wrong-type", GOOD.replace("max_sessions_per_identity: 4", "max_sessions_per_identity: [4]"),
+                        "bastion.yaml:19: max_sessions_per_identity: has the wrong type"),
+                Arguments.of("fail/not-yaml", "listen: 'unclosed", "bastion.yaml:1: invalid YAML: while scanning a quoted scalar"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void refusesNamingFileLineAndKey(String name, String yaml, String message) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("bastion.yaml", yaml));
+        assertEquals(message, e.getMessage());
+    }
+}

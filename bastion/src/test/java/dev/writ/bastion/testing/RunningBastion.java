@@ -1,0 +1,91 @@
+package dev.writ.bastion.testing;
+
+import dev.writ.bastion.Bastion;
+import dev.writ.bastion.config.BastionConfig;
+import dev.writ.bastion.config.ConfigLoader;
+import dev.writ.bastion.observe.SessionRecorder;
+import dev.writ.ca.testing.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * A real bastion started in-process on a loopback port, with its key and config in a directory
+ * of the test's. Its key must be registered at the CA first: {@link #registration}.
+ */
+public final class RunningBastion implements AutoCloseable {
+
+    public static final String NAME = "test-bastion";
+
+    private final Bastion bastion;
+    private final Path dir;
+
+    private RunningBastion(Bastion bastion, Path dir) {
+        this.bastion = bastion;
+        this.dir = dir;
+    }
+
+    /** Generates the bastion's key in {@code dir} (the real ssh-keygen, mode 0600) and returns its public line. */
+    public static String generateKey(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Path key = dir.resolve("bastion_key");
+        if (!Files.exists(key)) {
+            Processes.Result keygen = Processes.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bastion",
+                    "-f", key.toString()));
+            if (keygen.exitCode() != 0) {
+                throw new IllegalStateException("ssh-keygen failed: " + keygen.output());
+            }
+        }
+        return Files.readString(dir.resolve("bastion_key.pub")).strip();
+    }
+
+    /** The CA config's {@code bastions:} entry for this bastion: loopback addresses, its names and the targets'. */
+    public static String registration(String publicKeyLine, List<String> hostnamePatterns) {
+        return "bastions:\n  - name: " + NAME + "\n    public_key: \"" + publicKeyLine + "\"\n"
+                + "    addresses: [\"127.0.0.1/32\", \"::1/128\"]\n"
+                + "    hostnames: [" + String.join(", ", hostnamePatterns.stream().map(h -> "\"" + h + "\"").toList()) + "]\n";
+    }
+
+    /**
+     * Starts a bastion on 127.0.0.1 (port chosen by the system) talking to the CA at {@code caUrl};
+     * {@code extraYaml} adds config keys (targets, krl, ...).
+     */
+    public static RunningBastion start(Path dir, String caUrl, String extraYaml, Clock clock, SessionRecorder recorder)
+            throws Exception {
+        generateKey(dir);
+        Path configFile = dir.resolve("bastion.yaml");
+        Files.writeString(configFile, """
+                listen: 127.0.0.1:0
+                name: %s
+                key: ./bastion_key
+                hostnames: [127.0.0.1, localhost]
+                ca:
+                  url: %s
+                metrics: 127.0.0.1:0
+                """.formatted(NAME, caUrl) + extraYaml);
+        BastionConfig config = ConfigLoader.load(configFile);
+        return new RunningBastion(Bastion.start(config, clock, recorder), dir);
+    }
+
+    public static RunningBastion start(Path dir, String caUrl, String extraYaml) throws Exception {
+        return start(dir, caUrl, extraYaml, Clock.systemUTC(), SessionRecorder.NONE);
+    }
+
+    public int port() {
+        return bastion.port();
+    }
+
+    public int metricsPort() {
+        return bastion.metricsPort();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        bastion.close();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.writ.ca.session;
+
+import dev.writ.ca.config.CaConfig;
+import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.sign.CertificateSigner;
+import dev.writ.ca.store.Store;
+import dev.writ.ca.store.StoreException;
+import dev.writ.policy.Policy;
+import dev.writ.protocol.api.PolicyFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * What the CA offers bastions, built once from the config: who they are (their assertions),
+ * session and host certificates, audit events, the revocation list, and the policy files.
+ */
+public record BastionServices(BastionAssertions assertions, SessionCertificateService sessionCertificates,
+                              BastionHostCertificateService hostCertificates, BastionAudit audit,
+                              Revocations revocations, PolicyFiles policyFiles) implements AutoCloseable {
+
+    public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Policy policy,
+                                         CertificateSigner signer, CaMetrics metrics, Clock clock)
+            throws StoreException, IOException {
+        Revocations revocations = Revocations.openSqlite(config.sqlitePath(), keys, clock);
+        var presented = new PresentedCertificates(keys, store, revocations, clock);
+        return new BastionServices(new BastionAssertions(config.bastions(), clock),
+                new SessionCertificateService(presented, policy, signer, store, clock, metrics),
+                new BastionHostCertificateService(signer, store, clock, metrics),
+                new BastionAudit(store, clock), revocations, readPolicyFiles(config.policies()));
+    }
+
+    /** The policy files as the CA loaded them at start (the same selection as {@link Policy#load}). */
+    static PolicyFiles readPolicyFiles(Path dir) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path file : entries.filter(Files::isRegularFile).sorted().toList()) {
+                String name = file.getFileName().toString();
+                if (!name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"))) {
+                    files.put(name, Files.readString(file));
+                }
+            }
+        }
+        return new PolicyFiles(files);
+    }
+
+    @Override
+    public void close() {
+        revocations.close();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.writ.ca.session;
+
+import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.store.StoreException;
+import dev.writ.protocol.krl.Krl;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The revocations table (migration V3), read-only: is a certificate revoked, and the KRL that
+ * {@code GET /v1/krl} serves. Writing revocations ({@code POST /v1/revocations}) is not here yet;
+ * whatever writes rows into the table is picked up by the next KRL and the next session check.
+ */
+public final class Revocations implements AutoCloseable {
+
+    private final Connection connection;
+    private final CaKeyRing keys;
+    private final Clock clock;
+    private long cachedVersion = -1;
+    private Krl cached;
+
+    private Revocations(Connection connection, CaKeyRing keys, Clock clock) {
+        this.connection = connection;
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    /** Opens its own read connection to the store's SQLite file (the store created and migrated it). */
+    public static Revocations openSqlite(Path database, CaKeyRing keys, Clock clock) throws StoreException {
+        try {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setReadOnly(true);
+            config.setBusyTimeout(5_000);
+            return new Revocations(config.createConnection("jdbc:sqlite:" + database.toAbsolutePath()), keys, clock);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the revocations table: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the certificate with this serial, key id or key fingerprint was revoked. */
+    public synchronized boolean isRevoked(long serial, String keyId, String fingerprint) throws StoreException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT 1 FROM revocations WHERE serial = ? OR key_id = ? OR key_fingerprint = ? LIMIT 1")) {
+            select.setLong(1, serial);
+            select.setString(2, keyId);
+            select.setString(3, fingerprint);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read revocations", e);
+        }
+    }
+
+    /**
+     * The KRL of everything revoked, regenerated when the table changed. Serials and key ids are
+     * listed under every trusted CA key (user and host): serials are unique across both.
+     */
+    public synchronized Krl krl() throws StoreException {
+        try {
+            long version;
+            try (PreparedStatement max = connection.prepareStatement("SELECT coalesce(max(id), 0) FROM revocations");
+                 ResultSet rs = max.executeQuery()) {
+                version = rs.next() ? rs.getLong(1) : 0;
+            }
+            if (cached == null || version != cachedVersion) {
+                cached = build(version);
+                cachedVersion = version;
+            }
+            return cached;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read revocations", e);
+        }
+    }
+
+    private Krl build(long version) throws SQLException {
+        Set<Long> serials = new HashSet<>();
+        Set<String> keyIds = new TreeSet<>();
+        Set<String> fingerprints = new TreeSet<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT serial, key_id, key_fingerprint FROM revocations");
+             ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                long serial = rs.getLong(1);
+                if (!rs.wasNull() && serial != 0) {
+                    serials.add(serial);
+                }
+                if (rs.getString(2) != null) {
+                    keyIds.add(rs.getString(2));
+                }
+                if (rs.getString(3) != null) {
+                    fingerprints.add(rs.getString(3));
+                }
+            }
+        }
+        List<Krl.CertificateRevocations> sections = new ArrayList<>();
+        if (!serials.isEmpty() || !keyIds.isEmpty()) {
+            Stream.concat(keys.user().trusted().stream(), keys.host().trusted().stream()).forEach((PublicKey ca) ->
+                    sections.add(new Krl.CertificateRevocations(ca, new TreeSet<>(serials), new TreeSet<>(keyIds))));
+        }
+        return new Krl(version, clock.instant(), "writ CA revocations", sections, fingerprints);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing: nothing left to protect
+        }
+    }
+}
