@@ -1,7 +1,7 @@
 package dev.writ.ca.http;
 
-import dev.writ.ca.RequestRefused;
 import dev.writ.ca.session.BastionServices;
+import dev.writ.ca.store.StoreException;
 import dev.writ.protocol.api.BastionAuditEvent;
 import dev.writ.protocol.api.BastionHostCertRequest;
 import dev.writ.protocol.api.SessionCertRequest;
@@ -41,7 +41,7 @@ final class BastionHandlers {
     }
 
     /** The KRL, for {@code RevokedKeys} and bastions; its version lets pollers tell a newer list. */
-    void krl(Context ctx) throws RequestRefused, dev.writ.ca.store.StoreException {
+    void krl(Context ctx) throws StoreException {
         var krl = services.revocations().krl();
         ctx.header("X-Writ-Krl-Version", Long.toString(krl.version())).contentType(KRL_MEDIA_TYPE).result(krl.encode());
     }
