@@ -47,6 +47,7 @@ public final class Routes {
     private final AccessHandlers access;
     private final AuditHandlers audit;
     private final BastionHandlers bastions;
+    private final List<String> bastionHostnames;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
@@ -64,6 +65,7 @@ public final class Routes {
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
         this.bastions = new BastionHandlers(bastions);
+        this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
     }
 
     public void register(JavalinConfig config) {
@@ -124,7 +126,7 @@ public final class Routes {
     }
 
     private void knownHosts(Context ctx) {
-        ctx.contentType("text/plain").result(KnownHosts.render(policy, keys.host().trusted()));
+        ctx.contentType("text/plain").result(KnownHosts.render(policy, bastionHostnames, keys.host().trusted()));
     }
 
     private void userCertificate(Context ctx) throws Exception {

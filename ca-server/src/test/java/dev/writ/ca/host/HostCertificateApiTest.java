@@ -299,7 +299,8 @@ class HostCertificateApiTest {
         HttpResponse<String> response = ca.get("/v1/ca/known_hosts");
         assertEquals(200, response.statusCode());
         String hostCa = Files.readString(ca.keys().resolve("host_ca.pub")).split(" writ")[0];
-        assertEquals("@cert-authority web*.example.com,api??.example.com,*.example.com " + hostCa + "\n", response.body());
+        assertEquals("@cert-authority web*.example.com,api??.example.com,*.example.com,"
+                + "[web*.example.com]:*,[api??.example.com]:*,[*.example.com]:* " + hostCa + "\n", response.body());
         assertFalse(response.body().contains("@cert-authority * "));
     }
 }

@@ -134,7 +134,8 @@ class HostCertificateTrustTest {
     @Test
     void theKnownHostsLinesNameTheCaForThePolicysPatternsOnly() throws Exception {
         String hostCa = Files.readString(ca.keys().resolve("host_ca.pub")).split(" writ")[0];
-        assertEquals("@cert-authority web*.example.com,db??.example.com " + hostCa + "\n", Files.readString(knownHosts));
+        assertEquals("@cert-authority web*.example.com,db??.example.com,[web*.example.com]:*,[db??.example.com]:* "
+                + hostCa + "\n", Files.readString(knownHosts));
     }
 
     static Stream<Arguments> connections() {
