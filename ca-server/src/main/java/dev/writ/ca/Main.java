@@ -11,6 +11,7 @@ import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.token.TokenVerifier;
@@ -93,7 +94,17 @@ public final class Main implements Callable<Integer> {
         var access = new AccessService(policy, store, clock, webhooks, grantEnded);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
-        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, policy, clock);
+        RecordingServices recordings;
+        try {
+            recordings = RecordingServices.create(config, store, clock);
+        } catch (java.io.IOException e) {
+            access.close();
+            webhooks.close();
+            store.close();
+            throw new StartupException("cannot use the recordings directory " + config.recordings() + ": " + e.getMessage());
+        }
+        Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, recordings,
+                policy, clock);
         try {
             return new CaServer(config, routes, access, webhooks, store).start();
         } catch (RuntimeException e) {

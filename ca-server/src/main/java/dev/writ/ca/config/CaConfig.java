@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
  * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
  * @param webhooks  receivers of access-request events; optional
+ * @param recordings directory of the stored session recordings; default {@code recordings} beside the database
+ * @param recordingMaxBytes largest recording upload accepted (default 64 MiB); other bodies stay at 64 KiB
+ * @param bastions  the bastions that may upload recordings, each with its own key
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -38,7 +41,12 @@ public record CaConfig(
         @JsonProperty("log_format") LogFormat logFormat,
         @JsonProperty("login") Login login,
         @JsonProperty("bastion") String bastion,
-        @JsonProperty("webhooks") List<Webhook> webhooks) {
+        @JsonProperty("webhooks") List<Webhook> webhooks,
+        @JsonProperty("recordings") Path recordings,
+        @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
+        @JsonProperty("bastions") List<Bastion> bastions) {
+
+    public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
     public enum KeyType { ed25519, ecdsa, rsa }
 
@@ -84,6 +92,17 @@ public record CaConfig(
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
         login = resolveLogin(login, issuers);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+        recordings = recordings == null ? defaultRecordings(store) : recordings;
+        recordingMaxBytes = recordingMaxBytes == null ? DEFAULT_RECORDING_MAX_BYTES : recordingMaxBytes;
+        require(recordingMaxBytes >= 1024, "recording_max_bytes must be at least 1024");
+        bastions = bastions == null ? List.of() : List.copyOf(bastions);
+        require(bastions.stream().map(Bastion::name).distinct().count() == bastions.size(),
+                "bastions must have distinct names");
+    }
+
+    private static Path defaultRecordings(String store) {
+        Path parent = Path.of(store.substring("sqlite:".length())).getParent();
+        return parent == null ? Path.of("recordings") : parent.resolve("recordings");
     }
 
     private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
@@ -106,7 +125,8 @@ public record CaConfig(
         return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat, login, bastion, webhooks);
+                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
+                recordingMaxBytes, bastions);
     }
 
     /**
@@ -142,6 +162,28 @@ public record CaConfig(
         /** The URL without path or query, which may carry a secret: for logs. */
         public String safeName() {
             return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        }
+    }
+
+    /**
+     * A bastion allowed to upload recordings: it signs its requests and its recordings with the
+     * private half of {@code publicKey}. (A stand-in for the bastion's own registration at the CA.)
+     *
+     * @param name      the bastion's name: {@code iss} of its tokens and the audit log's actor
+     * @param publicKey one OpenSSH line, {@code ssh-ed25519} or {@code ecdsa-sha2-nistp256}
+     */
+    public record Bastion(@JsonProperty("name") String name, @JsonProperty("public_key") String publicKey) {
+        public Bastion {
+            require(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
+                    "bastions: name '" + name + "' must be letters, digits, '.', '_' or '-' (at most 64)");
+            require(publicKey != null && (publicKey.strip().startsWith("ssh-ed25519 ")
+                            || publicKey.strip().startsWith("ecdsa-sha2-nistp256 ")),
+                    "bastions: " + name + ": public_key must be an ssh-ed25519 or ecdsa-sha2-nistp256 line");
+            try {
+                dev.writ.protocol.ssh.PublicKeys.parse(publicKey);
+            } catch (dev.writ.protocol.ssh.InvalidKeyException e) {
+                throw new IllegalArgumentException("bastions: " + name + ": public_key: " + e.getMessage());
+            }
         }
     }
 

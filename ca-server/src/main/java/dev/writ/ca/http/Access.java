@@ -18,5 +18,10 @@ enum Access implements RouteRole {
      */
     HOST_PROOF,
     /** An OIDC bearer whom the policy's {@code auditors} section names. */
-    AUDITOR
+    AUDITOR,
+    /**
+     * A bastion of the config, proving itself with a JWT signed by its own key. (A stand-in for
+     * the bastion branch's role of the same name; see {@code recording.BastionAuthenticator}.)
+     */
+    BASTION
 }

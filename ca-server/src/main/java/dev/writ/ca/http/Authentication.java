@@ -3,6 +3,8 @@ package dev.writ.ca.http;
 import dev.writ.ca.RequestRefused;
 import dev.writ.ca.host.HostCredential;
 import dev.writ.ca.host.JoinTokens;
+import dev.writ.ca.recording.BastionAuthenticator;
+import dev.writ.ca.recording.RecordingUploader;
 import dev.writ.ca.token.TokenRejectedException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.token.VerifiedToken;
@@ -17,14 +19,17 @@ final class Authentication {
 
     private static final String TOKEN = "writ.token";
     private static final String HOST_CREDENTIAL = "writ.host-credential";
+    private static final String BASTION = "writ.bastion";
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
     private final Policy policy;
+    private final BastionAuthenticator bastions;
 
-    Authentication(TokenVerifier verifier, Policy policy) {
+    Authentication(TokenVerifier verifier, Policy policy, BastionAuthenticator bastions) {
         this.verifier = verifier;
         this.policy = policy;
+        this.bastions = bastions;
     }
 
     /** A before-matched handler: deny by default, a route without a known role is refused. */
@@ -60,22 +65,33 @@ final class Authentication {
         if (roles.contains(Access.AUDITOR)) {
             ctx.attribute(TOKEN, verify(ctx));
             if (!policy.isAuditor(identity(ctx))) {
-                throw RequestRefused.forbidden("not_an_auditor", "only auditors may read the audit log");
+                throw RequestRefused.forbidden("not_an_auditor", ctx.path().startsWith("/v1/recordings")
+                        ? "only auditors may review recordings" : "only auditors may read the audit log");
             }
+            return;
+        }
+        if (roles.contains(Access.BASTION)) {
+            ctx.attribute(BASTION, bastions.authenticate(bearer(ctx)));
             return;
         }
         throw RequestRefused.unauthorized("no_access_rule", "this endpoint is not open to this caller");
     }
 
     private VerifiedToken verify(Context ctx) throws RequestRefused {
+        return verifyBearer(bearer(ctx));
+    }
+
+    private static String bearer(Context ctx) throws RequestRefused {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
-            throw RequestRefused.unauthorized("missing_token", "an OIDC ID token is required: Authorization: Bearer <token>");
+            throw RequestRefused.unauthorized("missing_token", ctx.routeRoles().contains(Access.BASTION)
+                    ? "a bastion token is required: Authorization: Bearer <jwt>"
+                    : "an OIDC ID token is required: Authorization: Bearer <token>");
         }
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw RequestRefused.unauthorized("missing_token", "the Authorization header must use the Bearer scheme");
         }
-        return verifyBearer(header.substring(7).strip());
+        return header.substring(7).strip();
     }
 
     private VerifiedToken verifyBearer(String token) throws RequestRefused {
@@ -124,6 +140,15 @@ final class Authentication {
         return credential;
     }
 
+    /** The bastion that made this request; only on routes with {@link Access#BASTION}. */
+    static RecordingUploader bastion(Context ctx) {
+        RecordingUploader bastion = ctx.attribute(BASTION);
+        if (bastion == null) {
+            throw new IllegalStateException("route has no BASTION access rule");
+        }
+        return bastion;
+    }
+
     /** The identity the verified token of this request proved; only on routes that require one. */
     static Identity identity(Context ctx) {
         VerifiedToken token = token(ctx);
@@ -132,6 +157,10 @@ final class Authentication {
 
     /** Who made this request, for the audit log. */
     static String actor(Context ctx) {
+        RecordingUploader bastion = ctx.attribute(BASTION);
+        if (bastion != null) {
+            return "bastion:" + bastion.name();
+        }
         VerifiedToken token = ctx.attribute(TOKEN);
         if (token != null) {
             return Identity.fromClaims(token.issuer(), token.claims()).name();

@@ -8,6 +8,7 @@ import dev.writ.ca.host.KnownHosts;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
@@ -45,10 +46,11 @@ public final class Routes {
     private final Problems problems;
     private final AccessHandlers access;
     private final AuditHandlers audit;
+    private final RecordingHandlers recordings;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
-                  UserCertificateService userCertificates, HostServices hosts, AccessService access, Policy policy,
-                  Clock clock) {
+                  UserCertificateService userCertificates, HostServices hosts, AccessService access,
+                  RecordingServices recordings, Policy policy, Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -57,10 +59,11 @@ public final class Routes {
         this.userCertificates = userCertificates;
         this.hosts = hosts;
         this.policy = policy;
-        this.authentication = new Authentication(verifier, policy);
+        this.authentication = new Authentication(verifier, policy, recordings.bastions());
         this.problems = new Problems(store, metrics, clock);
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
+        this.recordings = new RecordingHandlers(recordings);
     }
 
     public void register(JavalinConfig config) {
@@ -86,6 +89,11 @@ public final class Routes {
         routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
         routes.get("/v1/audit", audit::events, Access.AUDITOR);
         routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
+        // streamed with a limit of their own (recording_max_bytes); the limit above is for bodies read whole
+        routes.put("/v1/recordings/{id}", recordings::upload, Access.BASTION);
+        routes.get("/v1/recordings", recordings::search, Access.AUDITOR);
+        routes.get("/v1/recordings/{id}", recordings::download, Access.AUDITOR);
+        routes.get("/v1/recordings/{id}/verify", recordings::verify, Access.AUDITOR);
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
