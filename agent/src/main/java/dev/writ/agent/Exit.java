@@ -20,7 +20,8 @@ public enum Exit {
     IDP_UNREACHABLE(12, "the identity provider cannot be reached"),
     CLOCK_SKEW(13, "the local clock is more than 2 minutes off the CA's"),
     AGENT_UNAVAILABLE(14, "the agent socket cannot be served (another writ agent runs there, path too long)"),
-    LOCAL_FILES(15, "a local file or directory cannot be read or written");
+    LOCAL_FILES(15, "a local file or directory cannot be read or written"),
+    VERIFICATION_FAILED(16, "a recording failed verification: its file does not match the digest its bastion signed, or the signature does not verify");
 
     private final int code;
     private final String meaning;

@@ -28,7 +28,8 @@ public final class Cli {
                 .addSubcommand(new StatusCommand(client))
                 .addSubcommand(new LogoutCommand(client))
                 .addSubcommand(new SshConfigCommand(client))
-                .addSubcommand(new HostCommands(env.clock()));
+                .addSubcommand(new HostCommands(env.clock()))
+                .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));
         return cli;
