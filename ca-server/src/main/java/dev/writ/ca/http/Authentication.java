@@ -149,6 +149,11 @@ final class Authentication {
         return bastion;
     }
 
+    /** Whether a bastion proved itself on this request. */
+    static boolean isBastion(Context ctx) {
+        return ctx.attribute(BASTION) != null;
+    }
+
     /** The identity the verified token of this request proved; only on routes that require one. */
     static Identity identity(Context ctx) {
         VerifiedToken token = token(ctx);

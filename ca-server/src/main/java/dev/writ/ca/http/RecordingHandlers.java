@@ -7,9 +7,14 @@ import dev.writ.ca.recording.RecordingUploads;
 import dev.writ.protocol.api.RecordingList;
 import dev.writ.protocol.recording.RecordingUpload;
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
 
 /** HTTP for {@code /v1/recordings}: uploads by bastions; search, download and verification by auditors. */
 final class RecordingHandlers {
+
+    /** What is read and dropped of an upload answered unread, when its sender proved no bastion. */
+    static final long MAX_DRAIN_UNAUTHENTICATED = 1024 * 1024;
 
     private final RecordingServices recordings;
 
@@ -34,6 +39,34 @@ final class RecordingHandlers {
                 ctx.header(RecordingUpload.SIGNATURE_HEADER), ctx.header("Content-Range") != null, ctx.bodyInputStream());
         var upload = recordings.uploads().store(Authentication.bastion(ctx), requested, ctx.ip());
         ctx.status(upload.created() ? 201 : 200).contentType("application/json").result(Json.write(upload.recording()));
+    }
+
+    /**
+     * After an upload was answered without its body being read (a refusal, a file stored
+     * already, a body over the limit): reads and drops the rest, so that a client still sending
+     * gets the answer rather than a reset connection. A bastion's body is read to its end (at
+     * most four times the limit), so that it learns why its file was refused and moves on;
+     * anyone else's only up to 1 MiB, past which the connection is simply closed.
+     */
+    void drain(Context ctx) {
+        if (!"PUT".equals(ctx.method().name())) {
+            return;
+        }
+        long max = recordings.uploads().maxBytes();
+        long declared = ctx.req().getContentLengthLong();
+        long limit = Authentication.isBastion(ctx) ? Math.min(Math.max(declared, max), 4 * max) : MAX_DRAIN_UNAUTHENTICATED;
+        if (declared > limit) {
+            return;
+        }
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            InputStream body = ctx.bodyInputStream();
+            for (long read = 0, n; read <= limit && (n = body.read(buffer)) > 0; read += n) {
+                // dropped
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to answer
+        }
     }
 
     /** {@code GET /v1/recordings?q=&user=&target=&since=&until=&limit=} */

@@ -91,6 +91,7 @@ public final class Routes {
         routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
         // streamed with a limit of their own (recording_max_bytes); the limit above is for bodies read whole
         routes.put("/v1/recordings/{id}", recordings::upload, Access.BASTION);
+        routes.after("/v1/recordings/{id}", recordings::drain);
         routes.get("/v1/recordings", recordings::search, Access.AUDITOR);
         routes.get("/v1/recordings/{id}", recordings::download, Access.AUDITOR);
         routes.get("/v1/recordings/{id}/verify", recordings::verify, Access.AUDITOR);

@@ -187,6 +187,20 @@ class RecordingApiTest {
         }
 
         @Test
+        void refusalsReachAClientThatIsStillSendingItsBody() throws Exception {
+            byte[] body = session("up-7", "id");
+            TestCast big = TestCast.session("s", "a@x", "root", "web01");
+            for (int i = 0; i < 4000; i++) {
+                big.output(i, "y".repeat(100) + "\n");
+            }
+            for (int i = 0; i < 15; i++) {
+                // answered before the body is read: the CA reads and drops it, so the answer arrives
+                assertEquals(401, impostor.upload(ca.url(), "up-7", body).statusCode());
+                assertEquals(413, bastion.upload(ca.url(), "up-7", big.bytes()).statusCode());
+            }
+        }
+
+        @Test
         void onlyARegisteredBastionMayUpload() throws Exception {
             byte[] body = session("up-5", "id");
             HttpResponse<String> asImpostor = impostor.upload(ca.url(), "up-5", body);
