@@ -12,6 +12,7 @@ import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
+import dev.writ.ca.ui.WebUi;
 import dev.writ.policy.Policy;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.HostCertRequest;
@@ -27,6 +28,7 @@ import io.javalin.http.HttpResponseException;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Every endpoint of the CA, in one place. Handlers do HTTP only; decisions live in the services. */
@@ -47,6 +49,7 @@ public final class Routes {
     private final AccessHandlers access;
     private final AuditHandlers audit;
     private final RecordingHandlers recordings;
+    private final WebUi webUi;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
@@ -64,6 +67,7 @@ public final class Routes {
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
         this.recordings = new RecordingHandlers(recordings);
+        this.webUi = new WebUi(config.login().issuer());
     }
 
     public void register(JavalinConfig config) {
@@ -95,6 +99,14 @@ public final class Routes {
         routes.get("/v1/recordings", recordings::search, Access.AUDITOR);
         routes.get("/v1/recordings/{id}", recordings::download, Access.AUDITOR);
         routes.get("/v1/recordings/{id}/verify", recordings::verify, Access.AUDITOR);
+        // the review pages and their assets; their data comes from the APIs above, with the user's token
+        routes.before("/ui", ctx -> { // the pages' relative links and the sign-in redirect URI need /ui/
+            if (ctx.path().equals("/ui")) {
+                ctx.redirect("/ui/");
+                ctx.skipRemainingHandlers();
+            }
+        });
+        webUi.register(config.staticFiles, Set.of(Access.ANYONE));
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);
