@@ -88,8 +88,7 @@ final class RecordingHandlers {
                 .header("Cache-Control", "no-store")
                 .header(RecordingUpload.SHA256_HEADER, recording.sha256())
                 .header(RecordingUpload.SIGNATURE_HEADER, recording.signature())
-                .header("Content-Length", Long.toString(recording.size()))
-                .result(viewing.file());
+                .result(viewing.file()); // no Content-Length from the store: the file may have been altered since
     }
 
     /** {@code GET /v1/recordings/{id}/verify} */

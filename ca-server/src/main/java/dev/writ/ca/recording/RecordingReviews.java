@@ -102,8 +102,12 @@ public final class RecordingReviews {
             throw RequestRefused.unavailable("recording_unreadable", "the file of recording " + id
                     + " cannot be read; GET /v1/recordings/" + id + "/verify says more");
         }
-        Map<String, Object> details = about(recording);
-        audit(reviewer, "recording.viewed", AuditEvent.Outcome.ok, client, details);
+        try {
+            audit(reviewer, "recording.viewed", AuditEvent.Outcome.ok, client, about(recording));
+        } catch (StoreException | RuntimeException e) {
+            closeQuietly(file); // not on record, so not shown
+            throw e;
+        }
         return new Viewing(recording, file);
     }
 
@@ -134,6 +138,14 @@ public final class RecordingReviews {
         audit(reviewer, "recording.verified", ok ? AuditEvent.Outcome.ok : AuditEvent.Outcome.error, client, details);
         return new RecordingVerification(r.id(), ok, r.sha256(), actual, digestOk, signatureOk, r.signature(),
                 r.bastion(), r.bastionKey(), problem);
+    }
+
+    private static void closeQuietly(InputStream file) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            // nothing was read from it
+        }
     }
 
     private static boolean signatureValid(StoredRecording r) {
