@@ -214,7 +214,7 @@ class RecordingsCommandTest {
 
             Result refused = run("recordings", "verify", "rec-2", "--bastion-key", other.toString());
 
-            assertEquals(16, refused.exit(), refused.toString());
+            assertEquals(17, refused.exit(), refused.toString());
             assertTrue(refused.out().contains("signature   FAILED: does not verify with the given key"), refused.out());
             assertEquals("writ: recording rec-2 failed verification\n", refused.err());
         }
@@ -233,10 +233,10 @@ class RecordingsCommandTest {
             Result verified = run("recordings", "verify", "rec-3");
             Result exported = run("recordings", "export", "rec-3", "-o", dir.resolve("x.cast").toString());
 
-            assertEquals(16, verified.exit(), verified.toString());
+            assertEquals(17, verified.exit(), verified.toString());
             assertTrue(verified.out().contains("CA check    FAILED: the file's SHA-256 is "), verified.out());
             assertTrue(verified.out().contains("digest      FAILED: the downloaded file's SHA-256 is "), verified.out());
-            assertEquals(16, exported.exit(), exported.toString());
+            assertEquals(17, exported.exit(), exported.toString());
             assertTrue(Files.notExists(dir.resolve("x.cast")));
         }
     }
