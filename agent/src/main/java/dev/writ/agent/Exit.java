@@ -21,7 +21,8 @@ public enum Exit {
     CLOCK_SKEW(13, "the local clock is more than 2 minutes off the CA's"),
     AGENT_UNAVAILABLE(14, "the agent socket cannot be served (another writ agent runs there, path too long)"),
     LOCAL_FILES(15, "a local file or directory cannot be read or written"),
-    AUDIT_BROKEN(16, "the audit log's hash chain is broken: writ audit verify names the first broken event");
+    AUDIT_BROKEN(16, "the audit log's hash chain is broken: writ audit verify names the first broken event"),
+    VERIFICATION_FAILED(17, "a recording failed verification: its file does not match the digest its bastion signed, or the signature does not verify");
 
     private final int code;
     private final String meaning;

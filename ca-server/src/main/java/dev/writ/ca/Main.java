@@ -12,6 +12,7 @@ import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.session.BastionServices;
+import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.token.TokenVerifier;
@@ -94,6 +95,15 @@ public final class Main implements Callable<Integer> {
         var access = new AccessService(policy, store, clock, webhooks, grantEnded);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
+        RecordingServices recordings;
+        try {
+            recordings = RecordingServices.create(config, store, clock);
+        } catch (java.io.IOException e) {
+            access.close();
+            webhooks.close();
+            store.close();
+            throw new StartupException("cannot use the recordings directory " + config.recordings() + ": " + e.getMessage());
+        }
         BastionServices bastions;
         try {
             bastions = BastionServices.create(config, keys, store, policy, signer, metrics, clock);
@@ -104,7 +114,7 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("bastion services: " + e.getMessage());
         }
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
-                policy, clock);
+                recordings, policy, clock);
         try {
             return new CaServer(config, routes, access, webhooks, bastions, store).start();
         } catch (RuntimeException e) {

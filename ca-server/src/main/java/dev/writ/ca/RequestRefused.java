@@ -36,6 +36,10 @@ public final class RequestRefused extends Exception {
         return new RequestRefused(409, reason, detail);
     }
 
+    public static RequestRefused tooLarge(String reason, String detail) {
+        return new RequestRefused(413, reason, detail);
+    }
+
     public static RequestRefused unavailable(String reason, String detail) {
         return new RequestRefused(503, reason, detail);
     }

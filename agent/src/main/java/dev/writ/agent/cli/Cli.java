@@ -32,7 +32,8 @@ public final class Cli {
                 .addSubcommand(new RequestsCommand(client))
                 .addSubcommand(new ReviewCommand(client))
                 .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client)))
-                .addSubcommand(new HostCommands(env.clock()));
+                .addSubcommand(new HostCommands(env.clock()))
+                .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));
         return cli;

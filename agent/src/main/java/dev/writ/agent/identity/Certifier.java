@@ -86,7 +86,7 @@ public final class Certifier {
     }
 
     /** The stored ID token while it has a minute left, else a refreshed one (saved, with a rotated refresh token). */
-    String idToken(boolean forceRefresh) throws WritException {
+    public String idToken(boolean forceRefresh) throws WritException {
         return tokens.locked(() -> {
             Tokens current = tokens.load();
             IdToken stored = parse(current);

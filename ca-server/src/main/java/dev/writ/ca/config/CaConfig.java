@@ -26,7 +26,10 @@ import java.util.Objects;
  * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
  * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
  * @param webhooks  receivers of access-request events; optional
- * @param bastions  the bastions allowed to ask for session and host certificates, each with its own key
+ * @param recordings directory of the stored session recordings; default {@code recordings} beside the database
+ * @param recordingMaxBytes largest recording upload accepted (default 64 MiB); other bodies stay at 64 KiB
+ * @param bastions  the bastions allowed to ask for session and host certificates and to upload recordings,
+ *                  each with its own key
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -41,7 +44,11 @@ public record CaConfig(
         @JsonProperty("login") Login login,
         @JsonProperty("bastion") String bastion,
         @JsonProperty("webhooks") List<Webhook> webhooks,
+        @JsonProperty("recordings") Path recordings,
+        @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
         @JsonProperty("bastions") List<BastionRegistration> bastions) {
+
+    public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
     public enum KeyType { ed25519, ecdsa, rsa }
 
@@ -87,9 +94,17 @@ public record CaConfig(
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
         login = resolveLogin(login, issuers);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+        recordings = recordings == null ? defaultRecordings(store) : recordings;
+        recordingMaxBytes = recordingMaxBytes == null ? DEFAULT_RECORDING_MAX_BYTES : recordingMaxBytes;
+        require(recordingMaxBytes >= 1024, "recording_max_bytes must be at least 1024");
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
         require(bastions.stream().map(BastionRegistration::name).distinct().count() == bastions.size(),
                 "bastions must have distinct names");
+    }
+
+    private static Path defaultRecordings(String store) {
+        Path parent = Path.of(store.substring("sqlite:".length())).getParent();
+        return parent == null ? Path.of("recordings") : parent.resolve("recordings");
     }
 
     private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
@@ -112,7 +127,8 @@ public record CaConfig(
         return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, bastions);
+                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
+                recordingMaxBytes, bastions);
     }
 
     /**

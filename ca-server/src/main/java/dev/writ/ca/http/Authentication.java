@@ -65,7 +65,8 @@ final class Authentication {
         if (roles.contains(Access.AUDITOR)) {
             ctx.attribute(TOKEN, verify(ctx));
             if (!policy.isAuditor(identity(ctx))) {
-                throw RequestRefused.forbidden("not_an_auditor", "only auditors may read the audit log");
+                throw RequestRefused.forbidden("not_an_auditor", ctx.path().startsWith("/v1/recordings")
+                        ? "only auditors may review recordings" : "only auditors may read the audit log");
             }
             return;
         }
@@ -77,14 +78,20 @@ final class Authentication {
     }
 
     private VerifiedToken verify(Context ctx) throws RequestRefused {
+        return verifyBearer(bearer(ctx));
+    }
+
+    private static String bearer(Context ctx) throws RequestRefused {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
-            throw RequestRefused.unauthorized("missing_token", "an OIDC ID token is required: Authorization: Bearer <token>");
+            throw RequestRefused.unauthorized("missing_token", ctx.routeRoles().contains(Access.BASTION)
+                    ? "a bastion token is required: Authorization: Bearer <jwt>"
+                    : "an OIDC ID token is required: Authorization: Bearer <token>");
         }
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw RequestRefused.unauthorized("missing_token", "the Authorization header must use the Bearer scheme");
         }
-        return verifyBearer(header.substring(7).strip());
+        return header.substring(7).strip();
     }
 
     private VerifiedToken verifyBearer(String token) throws RequestRefused {
@@ -152,6 +159,11 @@ final class Authentication {
             throw new IllegalStateException("route has no HOST access rule");
         }
         return credential;
+    }
+
+    /** Whether a bastion proved itself on this request. */
+    static boolean isBastion(Context ctx) {
+        return ctx.attribute(BASTION) != null;
     }
 
     /** The identity the verified token of this request proved; only on routes that require one. */

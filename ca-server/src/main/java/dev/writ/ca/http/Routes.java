@@ -9,9 +9,11 @@ import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.session.BastionServices;
+import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
+import dev.writ.ca.ui.WebUi;
 import dev.writ.policy.Policy;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.HostCertRequest;
@@ -27,6 +29,7 @@ import io.javalin.http.HttpResponseException;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Every endpoint of the CA, in one place. Handlers do HTTP only; decisions live in the services. */
@@ -48,10 +51,12 @@ public final class Routes {
     private final AuditHandlers audit;
     private final BastionHandlers bastions;
     private final List<String> bastionHostnames;
+    private final RecordingHandlers recordings;
+    private final WebUi webUi;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
-                  BastionServices bastions, Policy policy, Clock clock) {
+                  BastionServices bastions, RecordingServices recordings, Policy policy, Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -66,6 +71,8 @@ public final class Routes {
         this.audit = new AuditHandlers(store);
         this.bastions = new BastionHandlers(bastions);
         this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
+        this.recordings = new RecordingHandlers(recordings);
+        this.webUi = new WebUi(config.login().issuer());
     }
 
     public void register(JavalinConfig config) {
@@ -96,6 +103,20 @@ public final class Routes {
         routes.post("/v1/certs/bastion-host", bastions::hostCertificate, Access.BASTION);
         routes.post("/v1/audit/bastion", bastions::audit, Access.BASTION);
         routes.get("/v1/bastion/policy", bastions::policy, Access.BASTION);
+        // streamed with a limit of their own (recording_max_bytes); the limit above is for bodies read whole
+        routes.put("/v1/recordings/{id}", recordings::upload, Access.BASTION);
+        routes.after("/v1/recordings/{id}", recordings::drain);
+        routes.get("/v1/recordings", recordings::search, Access.AUDITOR);
+        routes.get("/v1/recordings/{id}", recordings::download, Access.AUDITOR);
+        routes.get("/v1/recordings/{id}/verify", recordings::verify, Access.AUDITOR);
+        // the review pages and their assets; their data comes from the APIs above, with the user's token
+        routes.before("/ui", ctx -> { // the pages' relative links and the sign-in redirect URI need /ui/
+            if (ctx.path().equals("/ui")) {
+                ctx.redirect("/ui/");
+                ctx.skipRemainingHandlers();
+            }
+        });
+        webUi.register(config.staticFiles, Set.of(Access.ANYONE));
 
         routes.exception(RequestRefused.class, problems::refused);
         routes.exception(HttpResponseException.class, problems::http);

@@ -26,9 +26,9 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The CA's durable state: issued certificates, the hash-chained audit log and access requests
- * ({@link AccessRequests}), in SQLite (WAL, synchronous=FULL, one writer). Every write returns
- * only once its transaction is committed.
+ * The CA's durable state: issued certificates, the hash-chained audit log, access requests
+ * ({@link AccessRequests}) and the index of session recordings ({@link Recordings}), in SQLite
+ * (WAL, synchronous=FULL, one writer). Every write returns only once its transaction is committed.
  */
 public final class Store implements AutoCloseable {
 
@@ -38,10 +38,12 @@ public final class Store implements AutoCloseable {
 
     private final Connection writeConnection;
     private final Connection readConnection;
+    private final Connection recordingsConnection;
     private final GroupCommitWriter writer;
     private final ChainTail tail;
 
     private final AccessRequests accessRequests;
+    private final Recordings recordings;
 
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
@@ -51,9 +53,11 @@ public final class Store implements AutoCloseable {
         T run(Connection connection) throws SQLException, StoreException;
     }
 
-    private Store(Connection writeConnection, Connection readConnection, Consumer<Long> commitNanos) throws SQLException {
+    private Store(Connection writeConnection, Connection readConnection, Connection recordingsConnection,
+                  Consumer<Long> commitNanos) throws SQLException {
         this.writeConnection = writeConnection;
         this.readConnection = readConnection;
+        this.recordingsConnection = recordingsConnection;
         this.insertCertificate = writeConnection.prepareStatement("""
                 INSERT INTO certificates (serial, kind, key_id, principals, valid_after, valid_before, key_fingerprint,
                                           identity, issuer, client_address, roles, issued_at)
@@ -61,6 +65,7 @@ public final class Store implements AutoCloseable {
         this.tail = ChainTail.load(writeConnection);
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
         this.accessRequests = new AccessRequests(this, readConnection);
+        this.recordings = new Recordings(this, recordingsConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -81,7 +86,7 @@ public final class Store implements AutoCloseable {
             Connection write = dataSource.getConnection();
             write.setAutoCommit(false);
             Connection read = dataSource.getConnection();
-            return new Store(write, read, commitNanos);
+            return new Store(write, read, dataSource.getConnection(), commitNanos);
         } catch (Exception e) {
             throw new StoreException("cannot open the store at " + file + ": " + e.getMessage(), e);
         }
@@ -118,6 +123,11 @@ public final class Store implements AutoCloseable {
     /** Access requests, reviews and grants. */
     public AccessRequests accessRequests() {
         return accessRequests;
+    }
+
+    /** Session recordings and their full-text index. */
+    public Recordings recordings() {
+        return recordings;
     }
 
     /** Runs {@code work} in the writer's next transaction and returns its result once committed. */
@@ -331,6 +341,7 @@ public final class Store implements AutoCloseable {
         try {
             writeConnection.close();
             readConnection.close();
+            recordingsConnection.close();
         } catch (SQLException ignored) {
             // closing: nothing left to protect
         }

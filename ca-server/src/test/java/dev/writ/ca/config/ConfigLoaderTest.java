@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, bastions, issuers, key_type, keys, listen, log_format, login, policies, store, tls, tls_terminated_by_proxy, webhooks"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, bastions, issuers, key_type, keys, listen, log_format, login, policies, recording_max_bytes, recordings, store, tls, tls_terminated_by_proxy, webhooks"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
@@ -66,6 +66,12 @@ class ConfigLoaderTest {
                         + "    events: [request.approved, request.revoked]\n", null),
                 Arguments.of("fail/webhook-attempts-zero", VALID + "webhooks:\n  - url: https://hooks.example.com/x\n"
                         + "    max_attempts: 0\n", null),
+                Arguments.of("fail/bastion-key-not-a-key", VALID + "bastions:\n  - name: b1\n    public_key: ssh-ed25519 AAAAnope\n",
+                        null),
+                Arguments.of("fail/bastion-rsa-key", VALID + "bastions:\n  - name: b1\n    public_key: ssh-rsa AAAAB3NzaC1yc2E\n",
+                        "ca.yaml:11: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
+                Arguments.of("fail/recording-max-tiny", VALID + "recording_max_bytes: 10\n",
+                        "ca.yaml:8: recording_max_bytes must be at least 1024"),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
     }
@@ -104,6 +110,22 @@ class ConfigLoaderTest {
         assertEquals(java.util.List.of("break_glass"), config.webhooks().get(1).events());
         assertEquals(2, config.webhooks().get(1).maxAttempts());
         assertEquals(java.util.List.of(), ConfigLoader.parse("ca.yaml", VALID).webhooks());
+    }
+
+    @Test
+    void keepsRecordingsBesideTheDatabaseUnlessToldOtherwise() throws Exception {
+        CaConfig defaults = ConfigLoader.parse("ca.yaml", VALID).resolvedAgainst(Path.of("/etc/writ"));
+        CaConfig configured = ConfigLoader.parse("ca.yaml", VALID + "recordings: /srv/recordings\nrecording_max_bytes: 1048576\n"
+                + "bastions:\n  - name: bastion-1\n    public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOmSQpmY9aN9ahugz81SNWYzupH6T3Woq2tabC+R88+5\n"
+                + "    addresses: [127.0.0.1/32]\n    hostnames: [bastion.example.com]\n")
+                .resolvedAgainst(Path.of("/etc/writ"));
+
+        assertEquals(Path.of("/etc/writ/data/recordings"), defaults.recordings());
+        assertEquals(64L * 1024 * 1024, defaults.recordingMaxBytes());
+        assertEquals(java.util.List.of(), defaults.bastions());
+        assertEquals(Path.of("/srv/recordings"), configured.recordings());
+        assertEquals(1048576L, configured.recordingMaxBytes());
+        assertEquals("bastion-1", configured.bastions().get(0).name());
     }
 
     @Test

@@ -118,7 +118,8 @@ public final class Asciicast {
         return new Recording(header, events, truncated);
     }
 
-    static Header parseHeader(String line) throws IOException {
+    /** One header line, for readers that stream a recording rather than {@link #read} it whole. */
+    public static Header parseHeader(String line) throws IOException {
         JsonNode node = tree(line);
         if (!node.isObject() || node.path("version").asInt() != 2) {
             throw new IOException("not an asciicast v2 header");
@@ -133,7 +134,8 @@ public final class Asciicast {
         }
     }
 
-    static Event parseEvent(String line) throws IOException {
+    /** One event line; an {@link IOException} when it is not one. */
+    public static Event parseEvent(String line) throws IOException {
         JsonNode node = tree(line);
         if (!node.isArray() || node.size() != 3 || !node.get(0).isNumber() || !node.get(1).isTextual() || !node.get(2).isTextual()) {
             throw new IOException("not an asciicast event");

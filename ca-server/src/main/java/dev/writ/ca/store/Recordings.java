@@ -1,0 +1,292 @@
+package dev.writ.ca.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The index of stored recordings: their facts in {@code recordings}, their output text in the
+ * FTS5 table {@code recording_text} (one row per line, rowid = seq × 2^24 + line number). A
+ * recording, its text and its audit event are written in one transaction; searches read on a
+ * connection of their own, so a long search never holds up certificate issuance.
+ */
+public final class Recordings {
+
+    /** Lines of one recording that fit its rowid range; more are not indexed. */
+    public static final int MAX_LINES = 1 << 24;
+    private static final int LINE_BITS = 24;
+
+    /** A line of output text and when it was complete on screen (ms from the start). */
+    public record Line(long offsetMs, String text) {
+    }
+
+    /** A line that matched a search. */
+    public record Hit(long offsetMs, String text) {
+    }
+
+    /** A recording that matched a search: its first {@code maxHits} matching lines, and how many matched. */
+    public record Match(StoredRecording recording, List<Hit> hits, int hitCount) {
+        public Match {
+            hits = List.copyOf(hits);
+        }
+    }
+
+    /**
+     * Which recordings to find; every filter is optional.
+     *
+     * @param identity exactly this identity, or those starting with the text before a final {@code *}
+     * @param target   exactly this target, or those starting with the text before a final {@code *}
+     * @param since    sessions still running at or after this time
+     * @param until    sessions that started before this time
+     * @param text     a substring of the output (3 characters or more), case-insensitive
+     * @param limit    at most this many recordings
+     * @param maxHits  at most this many hits per recording
+     */
+    public record Query(String identity, String target, Instant since, Instant until, String text, int limit,
+                        int maxHits) {
+        public Query {
+            if (limit < 1 || maxHits < 1) {
+                throw new IllegalArgumentException("limit and maxHits must be positive");
+            }
+            if (text != null && text.codePointCount(0, text.length()) < 3) {
+                throw new IllegalArgumentException("search text needs at least 3 characters");
+            }
+        }
+    }
+
+    /** What an insert did: stored the recording, or found its id already taken (by this digest or another). */
+    public record Insert(StoredRecording recording, boolean created) {
+    }
+
+    private final Store store;
+    private final Connection read;
+
+    Recordings(Store store, Connection read) {
+        this.store = store;
+        this.read = read;
+    }
+
+    /**
+     * Stores the recording, its lines and its audit event in one transaction; when a recording
+     * with this id is stored already, changes nothing and returns that one.
+     */
+    public Insert insert(StoredRecording recording, List<Line> lines, AuditEvent event) throws StoreException {
+        if (lines.size() > MAX_LINES) {
+            throw new IllegalArgumentException("at most " + MAX_LINES + " lines per recording");
+        }
+        return store.write(c -> {
+            Optional<StoredRecording> existing = find(c, recording.id());
+            if (existing.isPresent()) {
+                return new Insert(existing.get(), false);
+            }
+            long seq = insertRow(c, recording);
+            insertLines(c, seq, lines);
+            store.append(event);
+            return new Insert(recording.withSeq(seq), true);
+        });
+    }
+
+    public synchronized Optional<StoredRecording> find(String id) throws StoreException {
+        try {
+            return find(read, id);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read recordings", e);
+        }
+    }
+
+    /** Recordings that pass the filters (the query's text is ignored), the latest start first. */
+    public synchronized List<StoredRecording> list(Query query) throws StoreException {
+        Filters filters = Filters.of(query);
+        String sql = "SELECT * FROM recordings r WHERE 1 = 1" + filters.sql
+                + " ORDER BY r.started_at DESC, r.seq DESC LIMIT ?";
+        try (PreparedStatement select = read.prepareStatement(sql)) {
+            int next = filters.bind(select, 1);
+            select.setInt(next, query.limit());
+            List<StoredRecording> found = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    found.add(row(rs));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read recordings", e);
+        }
+    }
+
+    /**
+     * Recordings whose output contains the query's text and that pass its filters: the most
+     * recently stored first. The full-text index is walked newest row first; since one
+     * recording's lines are one rowid range, its hits arrive together and the walk stops at the
+     * first row past the last recording wanted.
+     */
+    public synchronized List<Match> search(Query query) throws StoreException {
+        if (query.text() == null) {
+            throw new IllegalArgumentException("a search needs text");
+        }
+        Filters filters = Filters.of(query);
+        String sql = "SELECT recording_text.rowid AS rid, recording_text.offset_ms, recording_text.text, r.*"
+                + " FROM recording_text JOIN recordings r ON r.seq = (recording_text.rowid >> " + LINE_BITS + ")"
+                + " WHERE recording_text MATCH ?" + filters.sql + " ORDER BY recording_text.rowid DESC";
+        List<Match> matches = new ArrayList<>();
+        try (PreparedStatement select = read.prepareStatement(sql)) {
+            select.setString(1, phrase(query.text()));
+            filters.bind(select, 2);
+            try (ResultSet rs = select.executeQuery()) {
+                StoredRecording current = null;
+                ArrayDeque<Hit> hits = new ArrayDeque<>();
+                int count = 0;
+                while (rs.next()) {
+                    long seq = rs.getLong("rid") >> LINE_BITS;
+                    if (current == null || current.seq() != seq) {
+                        if (current != null) {
+                            matches.add(new Match(current, new ArrayList<>(hits), count));
+                        }
+                        if (matches.size() == query.limit()) {
+                            current = null;
+                            break;
+                        }
+                        current = row(rs);
+                        hits.clear();
+                        count = 0;
+                    }
+                    // rows come latest line first: keep the earliest maxHits
+                    hits.addFirst(new Hit(rs.getLong("offset_ms"), rs.getString("text")));
+                    if (hits.size() > query.maxHits()) {
+                        hits.pollLast();
+                    }
+                    count++;
+                }
+                if (current != null) {
+                    matches.add(new Match(current, new ArrayList<>(hits), count));
+                }
+            }
+            return matches;
+        } catch (SQLException e) {
+            throw new StoreException("cannot search recordings", e);
+        }
+    }
+
+    /** A phrase query for FTS5: with the trigram tokenizer, a case-insensitive substring match. */
+    static String phrase(String text) {
+        return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+
+    private static Optional<StoredRecording> find(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT * FROM recordings WHERE id = ?")) {
+            select.setString(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static long insertRow(Connection c, StoredRecording r) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement("""
+                INSERT INTO recordings (id, session_id, identity, login, target, serial, grant_id, client_address,
+                                        started_at, ended_at, size, truncated, width, height, sha256, signature,
+                                        bastion, bastion_key, file, stored_at, lines)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            int i = 1;
+            insert.setString(i++, r.id());
+            insert.setString(i++, r.sessionId());
+            insert.setString(i++, r.identity());
+            insert.setString(i++, r.login());
+            insert.setString(i++, r.target());
+            insert.setString(i++, r.serial());
+            insert.setString(i++, r.grant());
+            insert.setString(i++, r.clientAddress());
+            insert.setLong(i++, r.startedAt().toEpochMilli());
+            insert.setLong(i++, r.endedAt().toEpochMilli());
+            insert.setLong(i++, r.size());
+            insert.setInt(i++, r.truncated() ? 1 : 0);
+            insert.setInt(i++, r.width());
+            insert.setInt(i++, r.height());
+            insert.setString(i++, r.sha256());
+            insert.setString(i++, r.signature());
+            insert.setString(i++, r.bastion());
+            insert.setString(i++, r.bastionKey());
+            insert.setString(i++, r.file());
+            insert.setLong(i++, r.storedAt().toEpochMilli());
+            insert.setInt(i, r.lines());
+            insert.executeUpdate();
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT last_insert_rowid()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void insertLines(Connection c, long seq, List<Line> lines) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO recording_text (rowid, text, offset_ms) VALUES (?, ?, ?)")) {
+            long base = seq << LINE_BITS;
+            for (int n = 0; n < lines.size(); n++) {
+                insert.setLong(1, base + n);
+                insert.setString(2, lines.get(n).text());
+                insert.setLong(3, lines.get(n).offsetMs());
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    private static StoredRecording row(ResultSet rs) throws SQLException {
+        return new StoredRecording(rs.getLong("seq"), rs.getString("id"), rs.getString("session_id"),
+                rs.getString("identity"), rs.getString("login"), rs.getString("target"), rs.getString("serial"),
+                rs.getString("grant_id"), rs.getString("client_address"), Instant.ofEpochMilli(rs.getLong("started_at")),
+                Instant.ofEpochMilli(rs.getLong("ended_at")), rs.getLong("size"), rs.getInt("truncated") == 1,
+                rs.getInt("width"), rs.getInt("height"), rs.getString("sha256"), rs.getString("signature"),
+                rs.getString("bastion"), rs.getString("bastion_key"), rs.getString("file"),
+                Instant.ofEpochMilli(rs.getLong("stored_at")), rs.getInt("lines"));
+    }
+
+    /** The query's filters as SQL on {@code recordings r}, and their parameters. */
+    private record Filters(String sql, List<Object> params) {
+
+        static Filters of(Query query) {
+            StringBuilder sql = new StringBuilder();
+            List<Object> params = new ArrayList<>();
+            exactOrPrefix(sql, params, "r.identity", query.identity());
+            exactOrPrefix(sql, params, "r.target", query.target());
+            if (query.since() != null) {
+                sql.append(" AND r.ended_at >= ?");
+                params.add(query.since().toEpochMilli());
+            }
+            if (query.until() != null) {
+                sql.append(" AND r.started_at < ?");
+                params.add(query.until().toEpochMilli());
+            }
+            return new Filters(sql.toString(), params);
+        }
+
+        private static void exactOrPrefix(StringBuilder sql, List<Object> params, String column, String value) {
+            if (value == null) {
+                return;
+            }
+            if (value.endsWith("*")) {
+                String prefix = value.substring(0, value.length() - 1);
+                sql.append(" AND ").append(column).append(" LIKE ? ESCAPE '\\'");
+                params.add(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            } else {
+                sql.append(" AND ").append(column).append(" = ?");
+                params.add(value);
+            }
+        }
+
+        /** Binds the parameters from index {@code first}; returns the next free index. */
+        int bind(PreparedStatement statement, int first) throws SQLException {
+            int i = first;
+            for (Object param : params) {
+                statement.setObject(i++, param);
+            }
+            return i;
+        }
+    }
+}

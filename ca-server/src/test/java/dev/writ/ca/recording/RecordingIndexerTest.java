@@ -1,0 +1,122 @@
+package dev.writ.ca.recording;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.writ.ca.recording.RecordingIndexer.BadRecording;
+import dev.writ.ca.recording.RecordingIndexer.Indexed;
+import dev.writ.ca.recording.RecordingIndexer.OutputText;
+import dev.writ.ca.store.Recordings.Line;
+import dev.writ.ca.testing.TestCast;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RecordingIndexerTest {
+
+    @TempDir
+    Path dir;
+
+    Indexed read(String text) throws Exception {
+        Path file = dir.resolve("r.cast");
+        Files.writeString(file, text);
+        return RecordingIndexer.read(file);
+    }
+
+    static List<Line> lines(Object... timesAndData) {
+        OutputText text = new OutputText();
+        for (int i = 0; i < timesAndData.length; i += 2) {
+            text.output((Double) timesAndData[i], (String) timesAndData[i + 1]);
+        }
+        return text.lines();
+    }
+
+    @Nested
+    class Text {
+
+        @Test
+        void aLineTypedKeyByKeyIsOneLineTimedByItsLastCharacter() {
+            assertEquals(List.of(new Line(1900, "$ rm -rf /tmp/x"), new Line(2900, "done")),
+                    lines(0.5, "$ ", 1.0, "r", 1.1, "m", 1.9, " -rf /tmp/x", 2.3, "", 2.5, "\r\n", 2.9, "done\r\n"));
+        }
+
+        @Test
+        void escapeSequencesAreStrippedEvenWhenAnEventCutsThemInTwo() {
+            assertEquals(List.of(new Line(1200, "red alert"), new Line(3000, "title gone")),
+                    lines(1.0, "\u001b[1;3", 1.1, "1mred\u001b", 1.2, "[0m alert\r\n",
+                            2.0, "\u001b]0;my ti", 2.5, "tle\u0007title", 3.0, " gone\n"));
+        }
+
+        @Test
+        void blankLinesAreDroppedAndLongLinesSplit() {
+            List<Line> split = lines(1.0, "x".repeat(OutputText.MAX_LINE + 5) + "\n\n   \n");
+            assertEquals(List.of(OutputText.MAX_LINE, 5), split.stream().map(l -> l.text().length()).toList());
+        }
+
+        @Test
+        void theLastLineCountsWithoutANewline() {
+            assertEquals(List.of(new Line(4000, "logout")), lines(4.0, "logout"));
+        }
+    }
+
+    @Nested
+    class Facts {
+
+        @Test
+        void readsTheHeaderTimesAndTruncation() throws Exception {
+            Indexed indexed = read(TestCast.session("s-1", "alice@example.com", "root", "web01").startedAt(1_795_000_000L)
+                    .size(132, 43).fact("serial", "42").output(0.25, "hi\r\n").event(61.5, "r", "100x30").text());
+
+            assertEquals("alice@example.com", indexed.facts().get("identity"));
+            assertEquals("42", indexed.facts().get("serial"));
+            assertEquals(132, indexed.header().width());
+            assertEquals(Instant.ofEpochSecond(1_795_000_000L), indexed.startedAt());
+            assertEquals(Instant.ofEpochSecond(1_795_000_000L).plusMillis(61_500), indexed.endedAt());
+            assertFalse(indexed.truncated());
+            assertEquals(List.of(new Line(250, "hi")), indexed.lines());
+        }
+
+        @Test
+        void aLastLineCutShortMarksTheRecordingTruncated() throws Exception {
+            Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01").output(1, "kept\n").text() + "[2.0, \"o\", \"cu");
+            assertTrue(indexed.truncated());
+            assertEquals(List.of(new Line(1000, "kept")), indexed.lines());
+        }
+
+        @Test
+        void theBastionCanSayItWasTruncated() throws Exception {
+            assertTrue(read(TestCast.session("s", "a@x", "root", "web01").fact("truncated", "true").text()).truncated());
+        }
+
+        static Stream<Arguments> bad() {
+            String ok = TestCast.session("s", "a@x", "root", "web01").output(1, "x").text();
+            return Stream.of(
+                    Arguments.of("fail/empty", "", "the recording is empty"),
+                    Arguments.of("fail/not-json", "hello\n", "the first line is not an asciicast v2 header: not JSON"),
+                    Arguments.of("fail/version-1", "{\"version\":1,\"width\":80,\"height\":24}\n",
+                            "the first line is not an asciicast v2 header: not an asciicast v2 header"),
+                    Arguments.of("fail/no-identity", TestCast.session("s", " ", "root", "web01").text(), "the header lacks writ.identity"),
+                    Arguments.of("fail/no-writ", "{\"version\":2,\"width\":80,\"height\":24,\"timestamp\":1}\n",
+                            "the header lacks writ.session_id"),
+                    Arguments.of("fail/bad-middle-line", ok + "[oops\n" + ok.lines().skip(1).findFirst().orElseThrow() + "\n",
+                            "malformed event line in the middle of the recording"));
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("bad")
+        void refusesWhatIsNotAWritRecording(String name, String text, String detail) {
+            BadRecording e = assertThrows(BadRecording.class, () -> read(text));
+            assertEquals(detail, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.writ.ca.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.writ.ca.access.LoggingGrantEndedListener;
+import dev.writ.ca.testing.RecordingBastion;
+import dev.writ.ca.testing.TestCa;
+import dev.writ.ca.testing.TestCast;
+import java.io.File;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
+import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The review pages in a real headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}, driven by Selenium): sign in at a real OIDC provider
+ * (mock-oauth2-server, which approves at once) with the authorization code flow and PKCE done in
+ * the browser, search the recordings for a command, open the hit, and find the player's terminal
+ * showing that command at that time, and nothing that came later. Screenshots go to
+ * {@code target/ui-screenshots/}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiBrowserTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SCREENSHOTS = Path.of("target/ui-screenshots");
+    static final String POLICY = """
+            roles:
+              - name: engineer
+                match: { groups: [engineering] }
+                principals: ["{{email.local}}"]
+                ttl: 1h
+                max_ttl: 8h
+              - name: prod-admin
+                principals: [root]
+                max_ttl: 1h
+                requestable:
+                  requesters: [{ match: { groups: [engineering] } }]
+                  approvers: [{ match: { groups: [security] } }]
+                  max_duration: 2h
+            auditors:
+              - match: { groups: [security] }
+            """;
+
+    @TempDir
+    static Path dir;
+    MockOAuth2Server idp;
+    TestCa ca;
+    ChromeDriver browser;
+    WebDriverWait wait;
+
+    @BeforeAll
+    void start() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the browser test needs Debian's chromium and chromium-driver: ./dev test installs them");
+        // the provider signs in one reviewer: hal, an auditor (group security) and an approver
+        var hal = new DefaultOAuth2TokenCallback("idp", "hal", "JWT", List.of("writ"),
+                Map.of("email", "hal@example.com", "groups", List.of("security")), 3600);
+        idp = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(), Set.of(hal)));
+        idp.start(InetAddress.getByName("127.0.0.1"), 0);
+        String issuer = idp.issuerUrl("idp").toString().replaceAll("/$", "");
+        RecordingBastion bastion = RecordingBastion.generate("bastion-1");
+        ca = TestCa.start(dir.resolve("ca"), issuer, POLICY, Clock.systemUTC(), bastion.config(), new LoggingGrantEndedListener());
+        assertEquals(201, bastion.upload(ca.url(), "rec-web01-1", session()).statusCode());
+        browser = chromium();
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (ca != null) {
+            ca.close();
+        }
+        if (idp != null) {
+            idp.shutdown();
+        }
+    }
+
+    /** Colourful output, a command at 7.5 s, and output after it that must not show yet at that time. */
+    static byte[] session() {
+        TestCast cast = TestCast.session("s-1", "alice@example.com", "root", "web01.prod").size(100, 20);
+        cast.output(0.2, "\u001b[1;32malice@web01\u001b[0m:\u001b[1;34m~\u001b[0m$ ");
+        cast.output(1.0, "ls /srv\r\n").output(1.3, "app  backups  logs\r\n");
+        cast.output(1.4, "\u001b[1;32malice@web01\u001b[0m:\u001b[1;34m~\u001b[0m$ ");
+        String command = "sudo rm -rf /srv/backups";
+        for (int i = 0; i < command.length(); i++) {
+            cast.output(6.0 + i * 0.06, command.substring(i, i + 1)); // typed key by key, echoed
+        }
+        cast.output(7.5, "\r\n").output(8.0, "\u001b[1;32malice@web01\u001b[0m:\u001b[1;34m~\u001b[0m$ ");
+        cast.output(20.0, "echo later output\r\nlater output\r\n");
+        return cast.bytes();
+    }
+
+    static ChromeDriver chromium() throws Exception {
+        System.setProperty("SE_AVOID_BROWSER_DOWNLOAD", "true"); // Selenium Manager must not fetch anything
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1000", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    void screenshot(String name) throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    @Test
+    @Order(0)
+    void servesThePagesWithAStrictPolicyAndXtermFromItsWebjar() throws Exception {
+        var bare = ca.get("/ui");
+        var page = ca.get("/ui/");
+        var xterm = ca.get("/webjars/xterm/4.9.0/lib/xterm.js");
+
+        assertEquals(List.of(302, "/ui/"), List.of(bare.statusCode(), bare.headers().firstValue("Location").orElse("")));
+        assertEquals(200, page.statusCode());
+        String policy = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertTrue(policy.startsWith("default-src 'none'; script-src 'self'; style-src 'self';"), policy);
+        assertFalse(policy.contains("unsafe"), policy);
+        assertFalse(page.body().contains("<script>"), "no inline script");
+        assertEquals(200, xterm.statusCode());
+    }
+
+    @Test
+    @Order(1)
+    void signsInSearchesForACommandAndThePlayerShowsItAtTheHitsTime() throws Exception {
+        browser.get(ca.url() + "/ui/");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("sign-in"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("who"), "hal@example.com"));
+        assertFalse(browser.getCurrentUrl().contains("code="), "the code is gone from the address bar");
+
+        WebElement q = wait.until(ExpectedConditions.elementToBeClickable(By.name("q")));
+        q.sendKeys("rm -rf");
+        browser.findElement(By.cssSelector("#search button[type=submit]")).click();
+        WebElement hit = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a.hit")));
+        assertEquals("0:07.4", hit.getText(), "the time the command was on screen, rounded up");
+        screenshot("sessions-search");
+
+        hit.click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("terminal"), "data-ready", "true"));
+        String screen = (String) js("return window.writPlayer.screenText()");
+        assertTrue(screen.contains("alice@web01:~$ sudo rm -rf /srv/backups"), screen);
+        assertFalse(screen.contains("later output"), "nothing after the hit is on screen yet:\n" + screen);
+        assertTrue(browser.findElement(By.id("time")).getText().startsWith("0:07.4 / 0:20"));
+        screenshot("player-at-hit");
+
+        js("window.writPlayer.seek(25)");
+        wait.until(d -> ((String) js("return window.writPlayer.screenText()")).contains("later output"));
+        assertNoContentSecurityPolicyViolations();
+    }
+
+    @Test
+    @Order(2)
+    void theAccessRequestsPageApprovesARequestWaitingForThisReviewer() throws Exception {
+        var alice = idp.issueToken("idp", "alice", new DefaultOAuth2TokenCallback("idp", "alice", "JWT", List.of("writ"),
+                Map.of("email", "alice@example.com", "groups", List.of("engineering")), 3600)).serialize();
+        var created = ca.post("/v1/access-requests", alice, "{\"role\":\"prod-admin\",\"reason\":\"INC-4711\",\"duration\":\"1h\"}");
+        assertEquals(201, created.statusCode(), created.body());
+
+        browser.get(ca.url() + "/ui/#/requests");
+        WebElement request = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("li.request")));
+        assertTrue(request.getText().contains("alice@example.com asks for prod-admin for 1h"), request.getText());
+        screenshot("access-requests");
+        request.findElement(By.cssSelector("button.approve")).click();
+
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("li.request .outcome"), "now approved"));
+    }
+
+    @Test
+    @Order(3)
+    void theAuditPageShowsWhoViewedWhichRecording() throws Exception {
+        browser.get(ca.url() + "/ui/#/audit?type=recording.*");
+        WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("table.audit")));
+        assertTrue(table.getText().contains("recording.viewed hal@example.com ok"), table.getText());
+        assertTrue(table.getText().contains("recording.stored bastion:bastion-1 ok"), table.getText());
+        screenshot("audit");
+        assertNoContentSecurityPolicyViolations();
+    }
+
+    void assertNoContentSecurityPolicyViolations() {
+        List<String> violations = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
+        assertEquals(List.of(), violations);
+    }
+}
