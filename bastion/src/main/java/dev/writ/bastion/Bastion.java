@@ -94,7 +94,8 @@ public final class Bastion implements AutoCloseable {
             SshClient client = upstreamClient();
             Upstream upstream = new Upstream(client, ca, authority, metrics, connecting, clock);
             started.add(upstream);
-            Sessions sessions = new Sessions(upstream, new AuditTrail(ca), metrics, config.maxSessionsPerIdentity(), clock);
+            Sessions sessions = new Sessions(upstream, new AuditTrail(ca), recorder, metrics, config.maxSessionsPerIdentity(),
+                    clock);
             Channels channels = new Channels(sessions, targets, check, hostKeys, recorder, clock);
             client.setChannelFactories(channels.clientFactories());
             client.start();
