@@ -9,6 +9,7 @@ import dev.writ.bastion.hostkeys.HostKeys;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.metrics.MetricsServer;
 import dev.writ.bastion.observe.SessionRecorder;
+import dev.writ.bastion.record.Recorder;
 import dev.writ.bastion.relay.RefusalMessages;
 import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.session.AuditTrail;
@@ -65,15 +66,26 @@ public final class Bastion implements AutoCloseable {
     private final Upstream upstream;
     private final MetricsServer metricsServer;
     private final ScheduledExecutorService timers;
+    private final AutoCloseable recorder;
 
-    private Bastion(SshServer server, Upstream upstream, MetricsServer metricsServer, ScheduledExecutorService timers) {
+    private Bastion(SshServer server, Upstream upstream, MetricsServer metricsServer, ScheduledExecutorService timers,
+                    AutoCloseable recorder) {
         this.server = server;
         this.upstream = upstream;
         this.metricsServer = metricsServer;
         this.timers = timers;
+        this.recorder = recorder;
     }
 
-    /** Builds every part from the config and starts serving. Also the entry point of tests and benchmarks. */
+    /** Builds every part from the config, recording sessions as policy says, and starts serving. */
+    public static Bastion start(BastionConfig config, Clock clock) throws StartupException {
+        return start(config, clock, null);
+    }
+
+    /**
+     * The same with another recorder ({@link SessionRecorder#NONE} for tests and benchmarks that
+     * leave recording out); null for the bastion's own, from {@code recordings:}.
+     */
     public static Bastion start(BastionConfig config, Clock clock, SessionRecorder recorder) throws StartupException {
         if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
             Security.addProvider(new BouncyCastleProvider());
@@ -94,8 +106,12 @@ public final class Bastion implements AutoCloseable {
             SshClient client = upstreamClient();
             Upstream upstream = new Upstream(client, ca, authority, metrics, connecting, clock);
             started.add(upstream);
-            Sessions sessions = new Sessions(upstream, new AuditTrail(ca), metrics, config.maxSessionsPerIdentity(), clock);
-            Channels channels = new Channels(sessions, targets, check, hostKeys, recorder, clock);
+            SessionRecorder recording = recorder != null ? recorder : ownRecorder(config, ca, credential, metrics, clock);
+            AutoCloseable recordingStops = recording instanceof AutoCloseable own ? own : () -> { };
+            started.add(recordingStops);
+            Sessions sessions = new Sessions(upstream, new AuditTrail(ca), recording, metrics, config.maxSessionsPerIdentity(),
+                    clock);
+            Channels channels = new Channels(sessions, targets, check, hostKeys, recording, clock);
             client.setChannelFactories(channels.clientFactories());
             client.start();
 
@@ -107,7 +123,7 @@ public final class Bastion implements AutoCloseable {
                     : MetricsServer.start(config.metrics().host(), config.metrics().port(), metrics);
             metrics.krlAge(() -> Duration.between(authority.current().krlFetchedAt(), clock.instant()).toMillis() / 1000.0);
             schedule(timers, config, authority, hostKeys, sessions);
-            return new Bastion(server, upstream, metricsServer, timers);
+            return new Bastion(server, upstream, metricsServer, timers, recordingStops);
         } catch (Exception e) {
             for (AutoCloseable resource : started) {
                 try {
@@ -118,6 +134,14 @@ public final class Bastion implements AutoCloseable {
             }
             throw new StartupException(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /** Recordings to the spool, uploaded to the CA or to {@code recordings.upload_url}; what a crash left is closed first. */
+    private static Recorder ownRecorder(BastionConfig config, CaClient ca, BastionCredential credential, BastionMetrics metrics,
+                                        Clock clock) throws Exception {
+        CaClient uploads = config.recordings().uploadUrl().equals(config.ca().url()) ? ca
+                : new CaClient(config.recordings().uploadUrl(), config.ca().bundle(), credential);
+        return Recorder.start(config.recordings(), uploads, credential, metrics, clock);
     }
 
     /** Revocation every few seconds (and sessions checked right after), sessions every second, keys and policy every minute. */
@@ -206,6 +230,11 @@ public final class Bastion implements AutoCloseable {
             LOG.debug("stopping the SSH server: {}", e.toString());
         }
         upstream.close();
+        try {
+            recorder.close(); // after the server: the channels it closed are written out
+        } catch (Exception e) {
+            LOG.warn("stopping the recorder: {}", e.toString());
+        }
         if (metricsServer != null) {
             metricsServer.close();
         }

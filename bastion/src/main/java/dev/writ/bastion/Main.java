@@ -3,7 +3,6 @@ package dev.writ.bastion;
 import dev.writ.bastion.config.BastionConfig;
 import dev.writ.bastion.config.ConfigException;
 import dev.writ.bastion.config.ConfigLoader;
-import dev.writ.bastion.observe.SessionRecorder;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -34,7 +33,7 @@ public final class Main implements Callable<Integer> {
         }
         Logging.configure(config.logFormat());
         try {
-            Bastion bastion = Bastion.start(config, Clock.systemUTC(), SessionRecorder.NONE);
+            Bastion bastion = Bastion.start(config, Clock.systemUTC());
             Runtime.getRuntime().addShutdownHook(new Thread(bastion::close, "writ-bastion-shutdown"));
             LoggerFactory.getLogger(Main.class).info("writ bastion {} listening on {}:{}{}", config.name(),
                     config.listen().host(), bastion.port(),

@@ -5,6 +5,7 @@ import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.trust.Authority;
 import dev.writ.bastion.trust.Trust;
 import dev.writ.policy.Policy;
+import dev.writ.policy.RecordingMode;
 import dev.writ.policy.Role;
 import dev.writ.protocol.ssh.Certificates;
 import java.net.InetAddress;
@@ -127,10 +128,16 @@ public final class CertificateCheck {
 
     private static Verdict accepted(Grant.Kind kind, OpenSshCertificate certificate, String login, Target target,
                                     List<String> roles, Policy policy) {
-        Duration idle = roles.stream().map(policy::role).flatMap(Optional::stream).map(Role::idleTimeout)
-                .filter(d -> d != null).min(Duration::compareTo).orElse(null);
+        List<Role> known = roles.stream().map(policy::role).flatMap(Optional::stream).toList();
+        Duration idle = known.stream().map(Role::idleTimeout).filter(d -> d != null).min(Duration::compareTo).orElse(null);
+        // the strictest mode of the roles; best effort when the policy knows none of them (as for a role that sets none)
+        RecordingMode recording = known.stream().map(Role::recording).reduce(RecordingMode::strictest)
+                .orElse(RecordingMode.BEST_EFFORT);
+        boolean recordInput = known.stream().anyMatch(Role::recordInput);
+        List<String> granted = known.stream().filter(r -> r.isRequestable() && !r.hasStandingMatch()).map(Role::name).toList();
         return new Verdict.Accepted(new Grant(kind, certificate.getId(), certificate, login, target, roles,
-                certificate.getCriticalOptionsMap().get("force-command"), idle, Certificates.validBefore(certificate)));
+                certificate.getCriticalOptionsMap().get("force-command"), idle, Certificates.validBefore(certificate),
+                recording, recordInput, granted));
     }
 
     private static Verdict refused(String reason, String message, String detail, OpenSshCertificate certificate) {

@@ -1,6 +1,7 @@
 package dev.writ.bastion.auth;
 
 import dev.writ.bastion.route.Target;
+import dev.writ.policy.RecordingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -20,9 +21,13 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * @param roles       from {@code roles@writ}
  * @param forceCommand the certificate's {@code force-command}, or null
  * @param idleTimeout the shortest idle timeout of the roles, or null for none
+ * @param recording   the strictest recording mode of the roles
+ * @param recordInput whether any role records what the engineer types
+ * @param grantedRoles the roles that only an access grant confers (requestable, held by no standing match)
  */
 public record Grant(Kind kind, String identity, OpenSshCertificate certificate, String login, Target target,
-                    List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore) {
+                    List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore,
+                    RecordingMode recording, boolean recordInput, List<String> grantedRoles) {
 
     /** How a connection reached the bastion. */
     public enum Kind {
@@ -36,6 +41,7 @@ public record Grant(Kind kind, String identity, OpenSshCertificate certificate, 
 
     public Grant {
         roles = List.copyOf(roles);
+        grantedRoles = List.copyOf(grantedRoles);
     }
 
     /** Whether the certificate carries this extension ({@code permit-pty}, {@code permit-port-forwarding}, ...). */

@@ -11,6 +11,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.writ.protocol.api.BastionAssertion;
+import dev.writ.protocol.recording.RecordingUpload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -113,6 +114,11 @@ public final class BastionCredential {
             throw new IllegalStateException("cannot sign an assertion with the bastion key", e);
         }
         return jwt.serialize();
+    }
+
+    /** The bastion's signature over a finished recording's SHA-256 (see {@link RecordingUpload}). */
+    public byte[] signRecording(byte[] sha256) throws GeneralSecurityException {
+        return RecordingUpload.sign(key.getPrivate(), sha256);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.PolicyFiles;
 import dev.writ.protocol.api.SessionCertRequest;
+import dev.writ.protocol.recording.RecordingUpload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -83,6 +84,25 @@ public final class CaClient {
         } catch (CaException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * {@code PUT /v1/recordings/{id}}: a finished recording with its digest and the bastion's
+     * signature over it. Returns the digest the CA says it stored.
+     */
+    public String putRecording(String id, Path file, String sha256, String signature, Duration timeout) throws CaException {
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(base.resolve(base.getPath() + "/v1/recordings/" + id)).timeout(timeout)
+                    .header("Content-Type", RecordingUpload.MEDIA_TYPE)
+                    .header(RecordingUpload.SHA256_HEADER, sha256)
+                    .header(RecordingUpload.SIGNATURE_HEADER, signature)
+                    .header("Authorization", "Bearer " + credential.assertion())
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+        } catch (IOException e) {
+            throw new CaException(0, "cannot read " + file.getFileName() + ": " + e.getMessage());
+        }
+        return json(send(request), JsonNode.class).path("sha256").asText("");
     }
 
     /** Reports an event; a failure is logged (with the event) but never blocks or fails a session. */

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * @param metrics                {@code host:port} of the Prometheus endpoint (loopback only); none when absent
  * @param maxSessionsPerIdentity concurrent sessions one engineer may hold
  * @param logFormat              {@code text} or {@code json}
+ * @param recordings             where recordings are spooled, and where and how they are uploaded
  */
 public record BastionConfig(
         @JsonProperty("listen") Address listen,
@@ -44,7 +45,8 @@ public record BastionConfig(
         @JsonProperty("krl") Krl krl,
         @JsonProperty("metrics") Address metrics,
         @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
-        @JsonProperty("log_format") LogFormat logFormat) {
+        @JsonProperty("log_format") LogFormat logFormat,
+        @JsonProperty("recordings") Recordings recordings) {
 
     public enum LogFormat { text, json }
 
@@ -71,6 +73,7 @@ public record BastionConfig(
         maxSessionsPerIdentity = maxSessionsPerIdentity == null ? 10 : maxSessionsPerIdentity;
         require(maxSessionsPerIdentity > 0, "max_sessions_per_identity must be at least 1");
         logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
+        recordings = Objects.requireNonNullElse(recordings, new Recordings(null, null, null, null, null)).uploadingTo(ca.url());
     }
 
     /**
@@ -137,6 +140,57 @@ public record BastionConfig(
         }
     }
 
+    /**
+     * Session recordings: the spool they are written to as sessions run, and their upload to the CA.
+     *
+     * @param spool          the directory recordings are written to (mode 0700, created when missing);
+     *                       {@code recordings} next to the config file by default
+     * @param uploadUrl      the base URL that {@code PUT /v1/recordings/{id}} goes to; the CA's URL by default
+     * @param uploadAttempts attempts per recording in one round of uploads, before the next recording's turn
+     * @param uploadBackoff  the wait after the first failed attempt; it doubles with every further one, and
+     *                       between rounds
+     * @param uploadTimeout  how long one upload may take, body included
+     */
+    public record Recordings(@JsonProperty("spool") Path spool, @JsonProperty("upload_url") URI uploadUrl,
+                             @JsonProperty("upload_attempts") Integer uploadAttempts,
+                             @JsonProperty("upload_backoff") String uploadBackoff,
+                             @JsonProperty("upload_timeout") String uploadTimeout) {
+        public Recordings {
+            spool = spool == null ? Path.of("recordings") : spool;
+            if (uploadUrl != null) {
+                require(uploadUrl.getHost() != null, "recordings.upload_url must be a URL (e.g. https://ca.example.com)");
+                require("https".equals(uploadUrl.getScheme())
+                                || ("http".equals(uploadUrl.getScheme()) && new Address(uploadUrl.getHost(), 1).isLoopback()),
+                        "recordings.upload_url must be https:// (http:// only on loopback)");
+                String text = uploadUrl.toString();
+                uploadUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            }
+            uploadAttempts = uploadAttempts == null ? 5 : uploadAttempts;
+            require(uploadAttempts >= 1 && uploadAttempts <= 20, "recordings.upload_attempts must be 1..20");
+            uploadBackoff = uploadBackoff == null ? "1s" : uploadBackoff;
+            uploadTimeout = uploadTimeout == null ? "5m" : uploadTimeout;
+            require(duration(uploadBackoff, "recordings.upload_backoff").compareTo(Duration.ofMinutes(1)) <= 0,
+                    "recordings.upload_backoff must be at most 1m");
+            duration(uploadTimeout, "recordings.upload_timeout");
+        }
+
+        public Duration uploadBackoffDuration() {
+            return duration(uploadBackoff, "recordings.upload_backoff");
+        }
+
+        public Duration uploadTimeoutDuration() {
+            return duration(uploadTimeout, "recordings.upload_timeout");
+        }
+
+        Recordings uploadingTo(URI caUrl) {
+            return uploadUrl != null ? this : new Recordings(spool, caUrl, uploadAttempts, uploadBackoff, uploadTimeout);
+        }
+
+        Recordings resolvedAgainst(Path base) {
+            return new Recordings(base.resolve(spool).normalize(), uploadUrl, uploadAttempts, uploadBackoff, uploadTimeout);
+        }
+    }
+
     /** {@code host:port}; the host may be an IPv6 literal in brackets. */
     public record Address(String host, int port) {
         public Address {
@@ -194,7 +248,7 @@ public record BastionConfig(
     public BastionConfig resolvedAgainst(Path base) {
         return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
                 new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize()),
-                targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat);
+                targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base));
     }
 
     static Duration duration(String text, String key) {

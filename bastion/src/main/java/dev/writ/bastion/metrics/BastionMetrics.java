@@ -71,6 +71,37 @@ public final class BastionMetrics {
                 .register(registry).increment();
     }
 
+    /** A recording finished and moved to the spool's upload queue. */
+    public void recordingWritten() {
+        Counter.builder("writ_bastion_recordings_written").description("Recordings finished in the spool")
+                .register(registry).increment();
+    }
+
+    /** A recording left by a crash, closed as truncated at start. */
+    public void recordingRecovered() {
+        Counter.builder("writ_bastion_recordings_recovered").description("Recordings left by a crash, closed as truncated")
+                .register(registry).increment();
+    }
+
+    /** Session data that never reached a recording (best effort mode; in strict mode the session is ended). */
+    public void recordingBytesLost(long bytes) {
+        Counter.builder("writ_bastion_recording_bytes_lost").description("Channel data that could not be recorded")
+                .register(registry).increment(bytes);
+    }
+
+    /** One upload attempt: {@code ok}, {@code failed} (retried later) or {@code rejected} (moved aside). */
+    public void recordingUpload(String outcome) {
+        Counter.builder("writ_bastion_recording_uploads").description("Recording upload attempts, by outcome")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
+    public void recordingSpool(Supplier<Number> pending, Supplier<Number> writable) {
+        Gauge.builder("writ_bastion_recordings_pending", pending).description("Finished recordings waiting for upload")
+                .register(registry);
+        Gauge.builder("writ_bastion_recording_spool_writable", writable)
+                .description("1 when the recording spool can be written, else 0 (strict sessions are refused)").register(registry);
+    }
+
     /** The Prometheus text exposition. */
     public String scrape() {
         return registry.scrape();

@@ -77,6 +77,13 @@ public final class Link implements ChannelSink {
         other(from).close();
     }
 
+    /** The channel could not be opened on the other side: the observer hears of its end all the same. */
+    public void openFailed() {
+        if (closed.compareAndSet(false, true)) {
+            observer.closed();
+        }
+    }
+
     /** Tells the engineer something on this channel's stderr (an expiry warning, why the session ends). */
     public void notice(String message) {
         byte[] bytes = ("\r\n" + message + "\r\n").getBytes(StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package dev.writ.bastion.session;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.relay.LinkEvents;
 import java.time.Clock;
@@ -10,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.client.session.ClientSession;
@@ -40,6 +43,8 @@ final class ActiveSession implements LinkEvents {
     private final AtomicLong channelIds = new AtomicLong();
     private final AtomicLong bytesToTarget = new AtomicLong();
     private final AtomicLong bytesToClient = new AtomicLong();
+    private final Set<CompletableFuture<?>> recordings = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<RecordingLoss> recordingLoss = new AtomicReference<>(RecordingLoss.NONE);
     private volatile CompletableFuture<ClientSession> upstream;
     private volatile Instant lastActivity;
     private volatile boolean expiryWarned;
@@ -147,6 +152,28 @@ final class ActiveSession implements LinkEvents {
 
     long bytesToClient() {
         return bytesToClient.get();
+    }
+
+    /** A channel's recording, until it is settled; what it lost adds up into the session's end event. */
+    void recording(CompletionStage<RecordingLoss> settled) {
+        // counted before it completes, so that whoever waits for it sees the count
+        CompletableFuture<Void> pending = settled.toCompletableFuture().handle((loss, error) -> {
+            if (loss != null) {
+                recordingLoss.accumulateAndGet(loss, RecordingLoss::plus);
+            }
+            return null;
+        });
+        recordings.add(pending);
+        pending.thenRun(() -> recordings.remove(pending));
+    }
+
+    /** Completes once every channel's recording is settled (failed ones included). */
+    CompletableFuture<Void> recordingsSettled() {
+        return CompletableFuture.allOf(recordings.toArray(CompletableFuture[]::new));
+    }
+
+    RecordingLoss recordingLoss() {
+        return recordingLoss.get();
     }
 
     @Override

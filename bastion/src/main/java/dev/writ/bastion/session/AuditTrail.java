@@ -3,6 +3,7 @@ package dev.writ.bastion.session;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.ca.CaClient;
+import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.protocol.api.BastionAuditEvent;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -53,6 +54,12 @@ public final class AuditTrail {
         details.put("bytes_to_client", Long.toString(session.bytesToClient()));
         if (session.upstreamFailure() != null) {
             details.put("detail", printable(session.upstreamFailure()));
+        }
+        RecordingLoss lost = session.recordingLoss();
+        if (lost.bytes() > 0) {
+            // best effort: the session went on without a complete recording; the recordings mark the gaps
+            details.put("recording_bytes_lost", Long.toString(lost.bytes()));
+            details.put("recording_problem", printable(lost.reason()));
         }
         send("session.ended", "ok", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
     }

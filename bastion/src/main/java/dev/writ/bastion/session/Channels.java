@@ -4,6 +4,7 @@ import dev.writ.bastion.auth.CertificateCheck;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.hostkeys.HostKeys;
 import dev.writ.bastion.observe.ChannelInfo;
+import dev.writ.bastion.observe.ChannelObserver;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.relay.AcceptedChannel;
 import dev.writ.bastion.relay.ChannelSink;
@@ -15,6 +16,8 @@ import dev.writ.bastion.relay.RequestPolicy;
 import dev.writ.bastion.route.Target;
 import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.upstream.Upstream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -83,10 +86,15 @@ public final class Channels {
         if (session == null || !session.grant().reachesTarget()) {
             return refuse("writ: name a target: ssh -p PORT LOGIN@TARGET@BASTION, or ssh -J BASTION LOGIN@TARGET");
         }
+        String unrecordable = sessions.unrecordable(session);
+        if (unrecordable != null) {
+            sessions.refused(session, "session", "recording_unavailable");
+            return refuse("writ: " + unrecordable);
+        }
         InitiatedChannel toTarget = new InitiatedChannel("session", new byte[0]);
         Link link = Link.between(channel.end(), toTarget.end(),
                 new SessionRequests(session.grant(), session::agentForwardingRequested),
-                recorder.channelOpened(info(session, "session", Map.of())), session);
+                observer(session, "session", Map.of()), session);
         return openOnTarget(session, toTarget, link, true);
     }
 
@@ -113,6 +121,11 @@ public final class Channels {
             sessions.refused(session, "direct-tcpip " + host + ":" + port, "forwarding_destination_not_allowed");
             return refuse("writ: your roles do not allow forwarding to " + host);
         }
+        String unrecordable = sessions.unrecordable(session);
+        if (unrecordable != null) {
+            sessions.refused(session, "direct-tcpip " + host + ":" + port, "recording_unavailable");
+            return refuse("writ: " + unrecordable);
+        }
         ByteArrayBuffer payload = new ByteArrayBuffer();
         payload.putString(host);
         payload.putUInt(port);
@@ -120,8 +133,7 @@ public final class Channels {
         payload.putUInt(originatorPort);
         InitiatedChannel toTarget = new InitiatedChannel("direct-tcpip", payload.getCompactData());
         Link link = Link.between(channel.end(), toTarget.end(), RequestPolicy.DATA_ONLY,
-                recorder.channelOpened(info(session, "direct-tcpip", Map.of("host", host, "port", Integer.toString(port)))),
-                session);
+                observer(session, "direct-tcpip", Map.of("host", host, "port", Integer.toString(port))), session);
         return openOnTarget(session, toTarget, link, false);
     }
 
@@ -159,9 +171,14 @@ public final class Channels {
         }
         InitiatedChannel toClient = new InitiatedChannel("auth-agent@openssh.com", new byte[0]);
         Link link = Link.between(toClient.end(), channel.end(), RequestPolicy.DATA_ONLY,
-                recorder.channelOpened(info(session, "auth-agent@openssh.com", Map.of())), session);
+                observer(session, "auth-agent@openssh.com", Map.of()), session);
         session.add(link, false);
-        return InitiatedChannel.open(session.downstream(), toClient).thenApply(opened -> link);
+        return InitiatedChannel.open(session.downstream(), toClient).thenApply(opened -> (ChannelSink) link)
+                .whenComplete((opened, error) -> {
+                    if (error != null) {
+                        link.openFailed();
+                    }
+                });
     }
 
     private CompletableFuture<ChannelSink> openOnTarget(ActiveSession session, InitiatedChannel toTarget, Link link,
@@ -174,13 +191,23 @@ public final class Channels {
                 .thenApply(opened -> {
                     session.add(link, terminal);
                     return (ChannelSink) link;
+                })
+                .whenComplete((opened, error) -> {
+                    if (error != null) {
+                        link.openFailed();
+                    }
                 });
     }
 
-    private ChannelInfo info(ActiveSession session, String type, Map<String, String> details) {
+    /** The recorder's observer of a new channel of {@code session}. */
+    private ChannelObserver observer(ActiveSession session, String type, Map<String, String> details) {
         Grant grant = session.grant();
-        return new ChannelInfo(session.id(), session.nextChannelId(), grant.identity(), grant.serialText(), grant.login(),
-                grant.target() == null ? null : grant.target().name(), type, clock.instant(), details);
+        SocketAddress client = session.downstream().getClientAddress();
+        ChannelInfo info = new ChannelInfo(session.id(), session.nextChannelId(), grant.identity(), grant.serialText(),
+                grant.login(), grant.target() == null ? null : grant.target().name(), type, clock.instant(), details,
+                client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(client),
+                grant.roles(), grant.grantedRoles(), grant.recording(), grant.recordInput());
+        return recorder.channelOpened(info, sessions.control(session));
     }
 
     private static CompletableFuture<ChannelSink> refuse(String message) {

@@ -6,6 +6,9 @@ import dev.writ.bastion.auth.LoginAttempts;
 import dev.writ.bastion.auth.LoginGate;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.metrics.BastionMetrics;
+import dev.writ.bastion.observe.RecordingLoss;
+import dev.writ.bastion.observe.SessionControl;
+import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.trust.Trust;
 import dev.writ.bastion.upstream.Upstream;
@@ -19,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.SshConstants;
@@ -32,26 +36,31 @@ import org.slf4j.LoggerFactory;
  * The bastion's live sessions: started when a connection authenticates (the concurrent-session
  * limit is checked there, the connection to the target begins), ended when either side closes,
  * and ended by the bastion when the certificate expires (after a warning five minutes before),
- * is revoked, or the session is idle longer than policy allows. Every start, end and refusal
- * goes to the CA's audit log.
+ * is revoked, or the session is idle longer than policy allows, or when its recording fails
+ * under a strict recording mode. Every start, end and refusal goes to the CA's audit log.
  */
 public final class Sessions implements SessionListener, LoginGate {
 
     static final Duration EXPIRY_WARNING = Duration.ofMinutes(5);
+    /** How long the end event of a session waits for its recordings to be written out. */
+    static final Duration RECORDINGS_SETTLE = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     private final Map<Session, ActiveSession> active = new ConcurrentHashMap<>();
     private final Upstream upstream;
     private final AuditTrail audit;
+    private final SessionRecorder recorder;
     private final BastionMetrics metrics;
     private final int maxPerIdentity;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public Sessions(Upstream upstream, AuditTrail audit, BastionMetrics metrics, int maxPerIdentity, Clock clock) {
+    public Sessions(Upstream upstream, AuditTrail audit, SessionRecorder recorder, BastionMetrics metrics, int maxPerIdentity,
+                    Clock clock) {
         this.upstream = upstream;
         this.audit = audit;
+        this.recorder = recorder;
         this.metrics = metrics;
         this.maxPerIdentity = maxPerIdentity;
         this.clock = clock;
@@ -63,14 +72,43 @@ public final class Sessions implements SessionListener, LoginGate {
         return active.get(session);
     }
 
-    /** Refuses a login over the per-engineer limit while it is still a login, with a banner saying so. */
+    /**
+     * Refuses a login, while it is still a login and with a banner saying why, when it is over the
+     * per-engineer limit, or when its roles require a recording that cannot be written now.
+     */
     @Override
     public Verdict.Refused admit(Grant grant) {
         if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
             return new Verdict.Refused("session_limit", "writ: you already have " + maxPerIdentity + " sessions open",
                     "already " + maxPerIdentity + " sessions", grant.identity(), grant.serialText());
         }
+        String unrecordable = grant.reachesTarget() ? recorder.unavailableFor(grant.recording()) : null;
+        if (unrecordable != null) {
+            return new Verdict.Refused("recording_unavailable", "writ: " + unrecordable,
+                    "recording " + grant.recording().policyName() + " required; " + unrecordable, grant.identity(),
+                    grant.serialText());
+        }
         return null;
+    }
+
+    /** What the recorder of the session's channels may do: end the session, report to the audit log. */
+    SessionControl control(ActiveSession session) {
+        return new SessionControl() {
+            @Override
+            public void end(String reason, String message) {
+                Sessions.this.end(session, reason, message);
+            }
+
+            @Override
+            public void recording(CompletionStage<RecordingLoss> settled) {
+                session.recording(settled);
+            }
+        };
+    }
+
+    /** Why a new channel of the session cannot be recorded as its roles require; null when it can. */
+    String unrecordable(ActiveSession session) {
+        return recorder.unavailableFor(session.grant().recording());
     }
 
     @Override
@@ -150,7 +188,9 @@ public final class Sessions implements SessionListener, LoginGate {
             session.upstream().thenAccept(target -> target.close(false));
         }
         long seconds = Duration.between(session.started(), clock.instant()).toSeconds();
-        audit.ended(session, reason, seconds);
+        // the end event reports what the recordings lost: wait (briefly) for them to be written out
+        session.recordingsSettled().completeOnTimeout(null, RECORDINGS_SETTLE.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((settled, error) -> audit.ended(session, reason, seconds));
         LOG.info("session {} ended ({}) after {} s", session.id(), reason, seconds);
     }
 

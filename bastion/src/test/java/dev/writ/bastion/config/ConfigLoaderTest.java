@@ -36,6 +36,12 @@ class ConfigLoaderTest {
             metrics: 127.0.0.1:9102
             max_sessions_per_identity: 4
             log_format: json
+            recordings:
+              spool: /var/spool/writ
+              upload_url: https://recordings.example.com/
+              upload_attempts: 3
+              upload_backoff: 2s
+              upload_timeout: 1m
             """;
 
     @Test
@@ -50,6 +56,11 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(3), config.krl().refreshInterval());
         assertEquals(Duration.ofMinutes(1), config.krl().maxStalenessDuration());
         assertEquals(4, config.maxSessionsPerIdentity());
+        assertEquals(Path.of("/var/spool/writ"), config.recordings().spool());
+        assertEquals(java.net.URI.create("https://recordings.example.com"), config.recordings().uploadUrl());
+        assertEquals(3, config.recordings().uploadAttempts());
+        assertEquals(Duration.ofSeconds(2), config.recordings().uploadBackoffDuration());
+        assertEquals(Duration.ofMinutes(1), config.recordings().uploadTimeoutDuration());
     }
 
     @Test
@@ -65,13 +76,29 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(30), config.krl().maxStalenessDuration());
         assertEquals(10, config.maxSessionsPerIdentity());
         assertEquals(null, config.metrics());
+        // recordings: spooled next to the config file, uploaded to the CA
+        assertEquals(Path.of("/etc/writ/recordings"), config.resolvedAgainst(Path.of("/etc/writ")).recordings().spool());
+        assertEquals(java.net.URI.create("http://127.0.0.1:8080"), config.recordings().uploadUrl());
+        assertEquals(5, config.recordings().uploadAttempts());
+        assertEquals(Duration.ofSeconds(1), config.recordings().uploadBackoffDuration());
+        assertEquals(Duration.ofMinutes(5), config.recordings().uploadTimeoutDuration());
     }
 
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("fail/unknown-key", GOOD.replace("max_sessions_per_identity", "max_sesions"),
                         "bastion.yaml:19: unknown key 'max_sesions'; known keys: ca, dns_targets, hostnames, key, krl, listen, "
-                                + "log_format, max_sessions_per_identity, metrics, name, targets"),
+                                + "log_format, max_sessions_per_identity, metrics, name, recordings, targets"),
+                Arguments.of("fail/recordings-unknown-key", GOOD.replace("upload_attempts", "upload_tries"),
+                        "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: spool, upload_attempts, "
+                                + "upload_backoff, upload_timeout, upload_url"),
+                Arguments.of("fail/recordings-http-upload-not-on-loopback",
+                        GOOD.replace("https://recordings.example.com/", "http://recordings.example.com/"),
+                        "bastion.yaml:21: recordings: recordings.upload_url must be https:// (http:// only on loopback)"),
+                Arguments.of("fail/recordings-attempts", GOOD.replace("upload_attempts: 3", "upload_attempts: 0"),
+                        "bastion.yaml:21: recordings: recordings.upload_attempts must be 1..20"),
+                Arguments.of("fail/recordings-backoff", GOOD.replace("upload_backoff: 2s", "upload_backoff: soon"),
+                        "bastion.yaml:21: recordings: recordings.upload_backoff 'soon' is not a duration such as 2s, 30s or 5m"),
                 Arguments.of("fail/krl-refresh-over-5s", GOOD.replace("refresh: 3s", "refresh: 10s"),
                         "bastion.yaml:15: krl: krl.refresh must be at most 5s (revoked sessions end within 5 s)"),
                 Arguments.of("fail/http-ca-not-on-loopback", GOOD.replace("https://ca.example.com", "http://ca.example.com"),
@@ -87,7 +114,7 @@ class ConfigLoaderTest {
                 Arguments.of("fail/listen-without-port", GOOD.replace("0.0.0.0:2222", "0.0.0.0"),
                         "bastion.yaml:1: listen: '0.0.0.0' needs a port (host:port)"),
                 Arguments.of("fail/no-name", GOOD.replace("name: bastion-1\n", ""),
-                        "bastion.yaml:20: name is required: the bastion's name as registered at the CA"),
+                        "bastion.yaml:26: name is required: the bastion's name as registered at the CA"),
                 Arguments.of("fail/wrong-type", GOOD.replace("max_sessions_per_identity: 4", "max_sessions_per_identity: [4]"),
                         "bastion.yaml:19: max_sessions_per_identity: has the wrong type"),
                 Arguments.of("fail/not-yaml", "listen: 'unclosed", "bastion.yaml:1: invalid YAML: while scanning a quoted scalar"));

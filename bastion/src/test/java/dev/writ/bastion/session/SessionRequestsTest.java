@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.relay.RequestPolicy;
+import dev.writ.policy.RecordingMode;
 import java.security.KeyPair;
 import java.security.Security;
 import java.time.Instant;
@@ -36,7 +37,7 @@ class SessionRequestsTest {
         }
         OpenSshCertificate certificate = builder.sign(ca, "ssh-ed25519");
         return new Grant(Grant.Kind.DIRECT, "alice@example.com", certificate, "root", null, List.of(), forceCommand, null,
-                Instant.now().plusSeconds(600));
+                Instant.now().plusSeconds(600), RecordingMode.BEST_EFFORT, false, List.of());
     }
 
     static byte[] string(String s) {

@@ -49,7 +49,8 @@ public final class RunningBastion implements AutoCloseable {
 
     /**
      * Starts a bastion on 127.0.0.1 (port chosen by the system) talking to the CA at {@code caUrl};
-     * {@code extraYaml} adds config keys (targets, krl, ...).
+     * {@code extraYaml} adds config keys (targets, krl, recordings, ...). {@code recorder} null: the
+     * bastion's own recorder, spooling under {@code dir/recordings} unless the config says otherwise.
      */
     public static RunningBastion start(Path dir, String caUrl, String extraYaml, Clock clock, SessionRecorder recorder)
             throws Exception {

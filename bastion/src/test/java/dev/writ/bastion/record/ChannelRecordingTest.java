@@ -1,0 +1,370 @@
+package dev.writ.bastion.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.bastion.metrics.BastionMetrics;
+import dev.writ.bastion.observe.ChannelInfo;
+import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.RecordingLoss;
+import dev.writ.bastion.observe.SessionControl;
+import dev.writ.policy.RecordingMode;
+import dev.writ.protocol.recording.Asciicast;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a channel's recording holds, written by the flusher into a real spool directory. */
+class ChannelRecordingTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Instant OPENED = Instant.parse("2026-11-21T10:00:00.250Z");
+
+    @TempDir
+    Path dir;
+    Spool spool;
+    Flusher flusher;
+    Ending session;
+    final BastionMetrics metrics = new BastionMetrics();
+
+    @BeforeEach
+    void spool() throws Exception {
+        spool = Spool.open(Files.createDirectories(dir.resolve("spool")));
+        flusher = new Flusher(spool, metrics, () -> { });
+        session = new Ending();
+    }
+
+    /** The session side of a recording: what it was asked to do. */
+    static final class Ending implements SessionControl {
+        final List<String> ended = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void end(String reason, String message) {
+            ended.add(reason + ": " + message);
+        }
+
+        @Override
+        public void recording(CompletionStage<RecordingLoss> settled) {
+        }
+    }
+
+    static ChannelInfo info(String type, RecordingMode mode, boolean recordInput, Map<String, String> details) {
+        return new ChannelInfo("5e55", 3, "alice@example.com", "18446744073709551615", "root", "web01", type, OPENED, details,
+                "192.0.2.7", List.of("engineer", "prod-admin"), List.of("prod-admin"), mode, recordInput);
+    }
+
+    ChannelRecording recording(ChannelInfo info, long limit) {
+        ChannelRecording recording = new ChannelRecording(info, session, Clock.systemUTC(), metrics, limit, () -> { });
+        flusher.add(recording);
+        return recording;
+    }
+
+    ChannelRecording terminal(RecordingMode mode, boolean recordInput, long limit) {
+        ChannelRecording recording = recording(info("session", mode, recordInput, Map.of()), limit);
+        recording.request(Direction.TO_TARGET, "pty-req", ptyReq("xterm-256color", 120, 40), true);
+        recording.request(Direction.TO_TARGET, "shell", new byte[0], true);
+        return recording;
+    }
+
+    Asciicast.Recording finished(ChannelRecording recording) throws Exception {
+        recording.closed();
+        flusher.pass();
+        assertTrue(recording.settled().isDone(), "settled once written out");
+        Path file = spool.done(recording.id());
+        assertTrue(Files.exists(file), "no " + file);
+        assertFalse(Files.exists(spool.part(recording.id())));
+        return Asciicast.read(new StringReader(Files.readString(file)));
+    }
+
+    static void out(ChannelRecording recording, String text) {
+        bytes(recording, Direction.TO_CLIENT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void bytes(ChannelRecording recording, Direction direction, byte[] bytes) {
+        recording.data(direction, false, bytes, 0, bytes.length);
+    }
+
+    static String text(Asciicast.Recording recording, String code) {
+        return recording.events().stream().filter(e -> e.code().equals(code)).map(Asciicast.Event::data).collect(Collectors.joining());
+    }
+
+    static List<JsonNode> markers(Asciicast.Recording recording) throws Exception {
+        List<JsonNode> markers = new java.util.ArrayList<>();
+        for (Asciicast.Event event : recording.events()) {
+            if (event.code().equals("m")) {
+                markers.add(JSON.readTree(event.data()));
+            }
+        }
+        return markers;
+    }
+
+    @Nested
+    class Terminals {
+
+        @Test
+        void aShellWithAPtyRecordsItsOutputExactlyWithItsSizeAndTerm() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            byte[] greeting = "héllo ✓ \u001b[1mbold\u001b[0m\r\n".getBytes(StandardCharsets.UTF_8);
+            // a character cut in two by the chunks, and stderr in between
+            recording.data(Direction.TO_CLIENT, false, greeting, 0, 2);
+            flusher.pass();
+            recording.data(Direction.TO_CLIENT, false, greeting, 2, greeting.length - 2);
+            recording.data(Direction.TO_CLIENT, true, "oops\r\n".getBytes(StandardCharsets.UTF_8), 0, 6);
+            bytes(recording, Direction.TO_TARGET, "secret\r".getBytes(StandardCharsets.UTF_8));
+            recording.request(Direction.TO_CLIENT, "exit-status", uint(0), true);
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals(120, cast.header().width());
+            assertEquals(40, cast.header().height());
+            assertEquals("xterm-256color", cast.header().term());
+            assertEquals(OPENED.getEpochSecond(), cast.header().timestamp());
+            assertEquals("héllo ✓ \u001b[1mbold\u001b[0m\r\noops\r\n", text(cast, "o"));
+            assertEquals("", text(cast, "i"), "input is not recorded unless policy says so");
+            assertEquals(List.of("shell", "exit"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
+            assertEquals(0, markers(cast).get(1).get("status").asInt());
+            assertFalse(cast.truncated());
+        }
+
+        @Test
+        void inputIsRecordedWhenPolicySaysSo() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.STRICT, true, 1 << 20);
+            bytes(recording, Direction.TO_TARGET, "ls -l\r".getBytes(StandardCharsets.UTF_8));
+            out(recording, "total 0\r\n");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("ls -l\r", text(cast, "i"));
+            assertEquals("total 0\r\n", text(cast, "o"));
+            assertEquals("true", cast.header().writ().get("record_input"));
+        }
+
+        @Test
+        void aWindowChangeIsAResizeEvent() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            out(recording, "before");
+            recording.request(Direction.TO_TARGET, "window-change", windowChange(100, 30), true);
+            out(recording, "after");
+
+            Asciicast.Recording cast = finished(recording);
+
+            List<String> codes = cast.events().stream().map(e -> e.code() + ":" + e.data()).filter(e -> !e.startsWith("m:")).toList();
+            assertEquals(List.of("o:before", "r:100x30", "o:after"), codes);
+        }
+
+        @Test
+        void anExecWithAPtyIsATerminalNamingItsCommand() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            recording.request(Direction.TO_TARGET, "pty-req", ptyReq("vt100", 80, 24), true);
+            recording.request(Direction.TO_TARGET, "exec", string("top -b -n 1"), true);
+            out(recording, "load average");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("terminal", cast.header().writ().get("recording"));
+            assertEquals("top -b -n 1", cast.header().writ().get("command"));
+            assertEquals("load average", text(cast, "o"));
+        }
+
+        @Test
+        void everyFactOfTheChannelIsInTheHeader() throws Exception {
+            // a guard: a new ChannelInfo field must be decided on here (recorded, or deliberately not)
+            assertEquals(14, ChannelInfo.class.getRecordComponents().length);
+            Asciicast.Recording cast = finished(terminal(RecordingMode.STRICT, false, 1 << 20));
+            assertEquals(Map.ofEntries(
+                    Map.entry("session_id", "5e55"),
+                    Map.entry("channel", "3"),
+                    Map.entry("identity", "alice@example.com"),
+                    Map.entry("serial", "18446744073709551615"),
+                    Map.entry("login", "root"),
+                    Map.entry("target", "web01"),
+                    Map.entry("channel_type", "session"),
+                    Map.entry("client_address", "192.0.2.7"),
+                    Map.entry("roles", "engineer,prod-admin"),
+                    Map.entry("grant", "prod-admin"),
+                    Map.entry("mode", "strict"),
+                    Map.entry("record_input", "false"),
+                    Map.entry("recording", "terminal")), cast.header().writ());
+        }
+    }
+
+    @Nested
+    class Events {
+
+        @Test
+        void anExecWithoutAPtyRecordsItsCommandExitStatusAndBytes() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            recording.request(Direction.TO_TARGET, "exec", string("tar czf - /etc"), true);
+            bytes(recording, Direction.TO_TARGET, new byte[100]);
+            bytes(recording, Direction.TO_CLIENT, new byte[4000]);
+            recording.request(Direction.TO_CLIENT, "exit-status", uint(2), true);
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("events", cast.header().writ().get("recording"));
+            assertEquals("tar czf - /etc", cast.header().writ().get("command"));
+            assertEquals(80, cast.header().width());
+            assertEquals("", text(cast, "o"), "only events: no data");
+            List<JsonNode> markers = markers(cast);
+            assertEquals("{\"event\":\"exec\",\"command\":\"tar czf - /etc\"}", markers.get(0).toString());
+            assertEquals("{\"event\":\"exit\",\"status\":2}", markers.get(1).toString());
+            assertEquals("{\"event\":\"closed\",\"bytes_to_target\":100,\"bytes_to_client\":4000}", markers.get(2).toString());
+        }
+
+        @Test
+        void aSubsystemIsRecordedByName() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            recording.request(Direction.TO_TARGET, "subsystem", string("sftp"), true);
+            bytes(recording, Direction.TO_CLIENT, new byte[7]);
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("sftp", cast.header().writ().get("subsystem"));
+            assertEquals("{\"event\":\"subsystem\",\"name\":\"sftp\"}", markers(cast).get(0).toString());
+            assertEquals(7, markers(cast).get(1).get("bytes_to_client").asInt());
+        }
+
+        @Test
+        void aPortForwardIsRecordedWithItsDestinationAndByteCounts() throws Exception {
+            ChannelRecording recording = recording(info("direct-tcpip", RecordingMode.BEST_EFFORT, false,
+                    Map.of("host", "db01", "port", "5432")), 1 << 20);
+            bytes(recording, Direction.TO_TARGET, new byte[10]);
+            bytes(recording, Direction.TO_CLIENT, new byte[20]);
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("db01:5432", cast.header().writ().get("forward_to"));
+            assertEquals("{\"event\":\"forward\",\"host\":\"db01\",\"port\":5432}", markers(cast).get(0).toString());
+            assertEquals("{\"event\":\"closed\",\"bytes_to_target\":10,\"bytes_to_client\":20}", markers(cast).get(1).toString());
+        }
+
+        @Test
+        void aChannelThatNeverRanAnythingLeavesNoFile() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            recording.request(Direction.TO_TARGET, "pty-req", ptyReq("xterm", 80, 24), true);
+            recording.closed();
+            flusher.pass();
+            assertTrue(recording.settled().isDone());
+            assertEquals(List.of(), spool.finished());
+            assertEquals(List.of(), spool.unfinished());
+        }
+    }
+
+    @Nested
+    class Losses {
+
+        @Test
+        void bestEffortCountsWhatDoesNotFitAndMarksTheGap() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 16);
+            out(recording, "0123456789");
+            out(recording, "abcdefghij"); // over the 16 bytes the queue holds
+            flusher.pass();
+            out(recording, "ABCDEFGHIJ");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("0123456789ABCDEFGHIJ", text(cast, "o"));
+            JsonNode gap = markers(cast).stream().filter(m -> m.get("event").asText().equals("gap")).findFirst().orElseThrow();
+            assertEquals(10, gap.get("bytes_lost").asInt());
+            assertEquals(new RecordingLoss(10, ChannelRecording.OVERFLOW), recording.settled().get());
+            assertEquals(List.of(), session.ended, "best effort never ends the session");
+        }
+
+        @Test
+        void strictEndsTheSessionWhenSomethingIsLost() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.STRICT, false, 16);
+            out(recording, "0123456789abcdefghij");
+            flusher.pass();
+            assertEquals(1, session.ended.size());
+            assertTrue(session.ended.get(0).startsWith("recording_failed: writ: this session must be recorded"), session.ended.get(0));
+        }
+
+        @Test
+        void bestEffortGoesOnWhileTheSpoolCannotBeWrittenAndMarksTheGapWhenItCan() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            out(recording, "lost");
+            Path moved = Files.move(spool.dir(), dir.resolve("moved"));
+            Files.writeString(spool.dir(), "a file where the spool was");
+            flusher.pass();
+            assertTrue(spool.problem() != null, "the spool is known to be unwritable");
+            Files.delete(spool.dir());
+            Files.move(moved, spool.dir());
+            out(recording, "kept");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("kept", text(cast, "o"));
+            JsonNode gap = markers(cast).get(1);
+            assertEquals("gap", gap.get("event").asText(), markers(cast).toString());
+            assertEquals(4, gap.get("bytes_lost").asInt());
+            assertEquals(4, recording.settled().get().bytes());
+            assertEquals(List.of(), session.ended);
+            spool.probe();
+            assertNull(spool.problem(), "writable again");
+        }
+
+        @Test
+        void strictEndsTheSessionWhenItsFileLeavesTheSpool() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.STRICT, false, 1 << 20);
+            out(recording, "written");
+            flusher.pass();
+            Files.move(spool.dir(), dir.resolve("moved"));
+            Files.writeString(spool.dir(), "a file where the spool was");
+            flusher.pass();
+            assertEquals(1, session.ended.size(), "the session is ended");
+            assertTrue(spool.problem() != null);
+            recording.closed();
+            flusher.pass();
+            assertTrue(recording.settled().isDone(), "a recording whose file is gone is given up, not retried forever");
+        }
+    }
+
+    static byte[] ptyReq(String term, int columns, int rows) {
+        ByteArrayBuffer buffer = new ByteArrayBuffer();
+        buffer.putString(term);
+        buffer.putUInt(columns);
+        buffer.putUInt(rows);
+        buffer.putUInt(0);
+        buffer.putUInt(0);
+        buffer.putBytes(new byte[] {0});
+        return buffer.getCompactData();
+    }
+
+    static byte[] windowChange(int columns, int rows) {
+        ByteArrayBuffer buffer = new ByteArrayBuffer();
+        buffer.putUInt(columns);
+        buffer.putUInt(rows);
+        buffer.putUInt(0);
+        buffer.putUInt(0);
+        return buffer.getCompactData();
+    }
+
+    static byte[] string(String text) {
+        ByteArrayBuffer buffer = new ByteArrayBuffer();
+        buffer.putString(text);
+        return buffer.getCompactData();
+    }
+
+    static byte[] uint(long value) {
+        ByteArrayBuffer buffer = new ByteArrayBuffer();
+        buffer.putUInt(value);
+        return buffer.getCompactData();
+    }
+}
