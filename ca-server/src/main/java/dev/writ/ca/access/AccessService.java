@@ -263,10 +263,15 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         return current;
     }
 
+    /** 128 random bits, base64url; never starting with '-', which a command line would read as an option. */
     private String newId() {
         byte[] bytes = new byte[16];
-        random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String id;
+        do {
+            random.nextBytes(bytes);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (id.startsWith("-"));
+        return id;
     }
 
     private static RequestRefused refusal(RequestDecision decision) {
