@@ -2,7 +2,6 @@ package dev.writ.ca;
 
 import dev.writ.ca.access.AccessService;
 import dev.writ.ca.access.GrantEndedListener;
-import dev.writ.ca.access.LoggingGrantEndedListener;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigException;
 import dev.writ.ca.config.ConfigLoader;
@@ -11,6 +10,8 @@ import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.revocation.RevocationService;
+import dev.writ.ca.revocation.RevokeOnGrantEnd;
 import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
@@ -64,11 +65,14 @@ public final class Main implements Callable<Integer> {
 
     /** Builds every part from the config and starts serving. Also the entry point of tests and benchmarks. */
     public static CaServer start(CaConfig config, Clock clock) throws StartupException {
-        return start(config, clock, new LoggingGrantEndedListener());
+        return start(config, clock, GrantEndedListener.NONE);
     }
 
-    /** {@code grantEnded} is told when an access grant ends, with the certificates that carry it. */
-    public static CaServer start(CaConfig config, Clock clock, GrantEndedListener grantEnded) throws StartupException {
+    /**
+     * When an access grant ends, its certificates are revoked; then {@code alsoTell} is told, with
+     * the certificates that carry it (tests listen there).
+     */
+    public static CaServer start(CaConfig config, Clock clock, GrantEndedListener alsoTell) throws StartupException {
         Security.addProvider(new BouncyCastleProvider());
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
@@ -92,7 +96,9 @@ public final class Main implements Callable<Integer> {
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
         var webhooks = new Webhooks(config.webhooks(), Webhooks.Settings.DEFAULT, metrics);
-        var access = new AccessService(policy, store, clock, webhooks, grantEnded);
+        var revokeOnGrantEnd = new RevokeOnGrantEnd(store.revocations(), clock);
+        var access = new AccessService(policy, store, clock, webhooks, revokeOnGrantEnd.andThen(alsoTell));
+        var revocations = new RevocationService(store, access, keys, clock);
         var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
         RecordingServices recordings;
@@ -114,7 +120,7 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("bastion services: " + e.getMessage());
         }
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
-                recordings, policy, clock);
+                recordings, revocations, policy, clock);
         try {
             return new CaServer(config, routes, access, webhooks, bastions, store).start();
         } catch (RuntimeException e) {

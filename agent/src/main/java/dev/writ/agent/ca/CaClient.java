@@ -13,7 +13,9 @@ import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.NewAccessRequest;
 import dev.writ.protocol.api.NewReview;
+import dev.writ.protocol.api.NewRevocation;
 import dev.writ.protocol.api.Problem;
+import dev.writ.protocol.api.RevocationResult;
 import dev.writ.protocol.api.UserCertRequest;
 import dev.writ.protocol.audit.AuditChain;
 import dev.writ.protocol.audit.AuditRecord;
@@ -116,6 +118,13 @@ public final class CaClient {
     /** {@code DELETE /v1/access-requests/{id}}: withdraws a pending request or ends a grant; the request after. */
     public AccessRequestView dropAccessRequest(String idToken, String id) throws WritException {
         return json(send(authorized("/v1/access-requests/" + segment(id), idToken).DELETE().build()), AccessRequestView.class);
+    }
+
+    // ---- revocation, for admins
+
+    /** {@code POST /v1/revocations}: what the KRL now revokes because of it. */
+    public RevocationResult revoke(String idToken, NewRevocation revocation) throws WritException {
+        return json(send(post(authorized("/v1/revocations", idToken), revocation)), RevocationResult.class);
     }
 
     // ---- the audit log, for auditors

@@ -31,6 +31,7 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new RequestCommand(client)).addSubcommand(new RequestCommand.DropCommand(client)))
                 .addSubcommand(new RequestsCommand(client))
                 .addSubcommand(new ReviewCommand(client))
+                .addSubcommand(new RevokeCommand(client))
                 .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client)))
                 .addSubcommand(new HostCommands(env.clock()))
                 .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));

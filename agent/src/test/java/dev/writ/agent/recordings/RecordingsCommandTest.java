@@ -60,9 +60,9 @@ class RecordingsCommandTest {
         idp = new MockIdp("hal", Map.of("email", "hal@example.com", "groups", List.of("security")), 3600);
         bastion = RecordingBastion.generate("bastion-1");
         ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), POLICY, Clock.systemUTC(), bastion.config(),
-                new dev.writ.ca.access.LoggingGrantEndedListener());
+                dev.writ.ca.access.GrantEndedListener.NONE);
         caWithoutAuditors = TestCa.start(shared.resolve("ca2"), idp.issuerUrl(), "", Clock.systemUTC(), bastion.config(),
-                new dev.writ.ca.access.LoggingGrantEndedListener());
+                dev.writ.ca.access.GrantEndedListener.NONE);
         assertEquals(201, bastion.upload(ca.url(), "rec-1", SESSION).statusCode());
         assertEquals(201, bastion.upload(ca.url(), "rec-2", TestCast.session("s-2", "bob@example.com", "deploy", "db01")
                 .startedAt(1_795_003_600L).output(2, "pg_dump > /tmp/all.sql\r\n").bytes()).statusCode());

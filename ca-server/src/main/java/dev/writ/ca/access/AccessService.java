@@ -197,6 +197,25 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         return AccessViews.render(changed.after(), requests.reviews(id), now, false);
     }
 
+    /**
+     * Ends an approved grant because an admin revoked it ({@code POST /v1/revocations}): told to
+     * the grant-ended listener like any other end. False when the grant was not in force (it
+     * ended already, or was never approved).
+     */
+    public boolean endRevoked(String id, String admin, String reason, String client) throws StoreException {
+        sweeper.sweep();
+        Instant now = clock.instant();
+        Changed changed;
+        try {
+            changed = requests.change(id, current -> expect(current, State.approved)
+                    .end(now, "revoked by " + admin + ": " + reason), c -> events.closed(c, admin, client));
+        } catch (AccessConflict notInForce) {
+            return false;
+        }
+        events.announce(changed);
+        return true;
+    }
+
     /** The grants in force for a person: what {@code POST /v1/certs/user} adds to their roles. */
     @Override
     public List<Grant> of(Identity identity, Instant now) throws StoreException {
@@ -244,10 +263,15 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         return current;
     }
 
+    /** 128 random bits, base64url; never starting with '-', which a command line would read as an option. */
     private String newId() {
         byte[] bytes = new byte[16];
-        random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String id;
+        do {
+            random.nextBytes(bytes);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (id.startsWith("-"));
+        return id;
     }
 
     private static RequestRefused refusal(RequestDecision decision) {

@@ -85,7 +85,7 @@ final class RenewalProofVerifier {
         if (!now.isBefore(Instant.ofEpochSecond(certificate.getValidBefore()))) {
             throw rejected("certificate " + serial + " expired at " + Instant.ofEpochSecond(certificate.getValidBefore()));
         }
-        if (store.isRevoked(certificate.getSerial())) {
+        if (store.isRevoked(certificate.getSerial(), certificate.getId(), PublicKeys.fingerprint(certificate.getCertPubKey()))) {
             throw rejected("certificate " + serial + " is revoked");
         }
         // 3. the proof was signed with the certificate's key: the caller holds the host's private key

@@ -8,6 +8,7 @@ import dev.writ.ca.host.KnownHosts;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.revocation.RevocationService;
 import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.store.Store;
@@ -20,6 +21,7 @@ import dev.writ.protocol.api.HostCertRequest;
 import dev.writ.protocol.api.HostRenewRequest;
 import dev.writ.protocol.api.JoinTokenRequest;
 import dev.writ.protocol.api.LoginConfig;
+import dev.writ.protocol.api.NewRevocation;
 import dev.writ.protocol.api.Problem;
 import dev.writ.protocol.api.UserCertRequest;
 import dev.writ.protocol.ssh.PublicKeys;
@@ -53,10 +55,12 @@ public final class Routes {
     private final List<String> bastionHostnames;
     private final RecordingHandlers recordings;
     private final WebUi webUi;
+    private final RevocationService revocations;
 
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
-                  BastionServices bastions, RecordingServices recordings, Policy policy, Clock clock) {
+                  BastionServices bastions, RecordingServices recordings, RevocationService revocations,
+                  Policy policy, Clock clock) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -73,6 +77,7 @@ public final class Routes {
         this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
         this.recordings = new RecordingHandlers(recordings);
         this.webUi = new WebUi(config.login().issuer());
+        this.revocations = revocations;
     }
 
     public void register(JavalinConfig config) {
@@ -98,6 +103,7 @@ public final class Routes {
         routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
         routes.get("/v1/audit", audit::events, Access.AUDITOR);
         routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
+        routes.post("/v1/revocations", this::revoke, Access.ADMIN);
         routes.get("/v1/krl", bastions::krl, Access.ANYONE);
         routes.post("/v1/certs/session", bastions::sessionCertificate, Access.BASTION);
         routes.post("/v1/certs/bastion-host", bastions::hostCertificate, Access.BASTION);
@@ -172,6 +178,12 @@ public final class Routes {
         JoinTokenRequest requested = Json.read(body(ctx), JoinTokenRequest.class);
         var response = hosts.joinTokens().create(Authentication.token(ctx), requested, ctx.ip());
         ctx.status(201).contentType("application/json").header("Cache-Control", "no-store").result(Json.write(response));
+    }
+
+    private void revoke(Context ctx) throws Exception {
+        NewRevocation requested = Json.read(body(ctx), NewRevocation.class);
+        var response = revocations.revoke(Authentication.identity(ctx), requested, ctx.ip());
+        ctx.status(200).contentType("application/json").result(Json.write(response));
     }
 
     /** The body, refused with 413 when over the limit (also when no Content-Length announced it). */

@@ -20,8 +20,9 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The revocations table (migration V3), read-only: is a certificate revoked, and the KRL that
- * {@code GET /v1/krl} serves. Writing revocations ({@code POST /v1/revocations}) is not here yet;
- * whatever writes rows into the table is picked up by the next KRL and the next session check.
+ * {@code GET /v1/krl} serves. Revocations are written by the store's writer
+ * ({@code store.RevocationTable}: {@code POST /v1/revocations}, and grants that end); every row
+ * is picked up by the next KRL and the next session check.
  */
 public final class Revocations implements AutoCloseable {
 

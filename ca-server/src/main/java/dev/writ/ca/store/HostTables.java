@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** The SQL of host certificates, join tokens and revoked serials (migration V2), for {@link Store}. */
+/** The SQL of host certificates and join tokens (migration V2), for {@link Store}. */
 final class HostTables {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,15 +99,6 @@ final class HostTables {
                 Long renewed = rs.wasNull() ? null : renewedFrom;
                 return Optional.of(new HostProvenance(rs.getString("rule"), HostProvenance.Via.valueOf(rs.getString("via")),
                         rs.getString("join_token"), renewed));
-            }
-        }
-    }
-
-    static boolean isRevoked(Connection connection, long serial) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM revoked_serials WHERE serial = ?")) {
-            select.setLong(1, serial);
-            try (ResultSet rs = select.executeQuery()) {
-                return rs.next();
             }
         }
     }

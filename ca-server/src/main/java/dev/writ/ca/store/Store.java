@@ -27,8 +27,9 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * The CA's durable state: issued certificates, the hash-chained audit log, access requests
- * ({@link AccessRequests}) and the index of session recordings ({@link Recordings}), in SQLite
- * (WAL, synchronous=FULL, one writer). Every write returns only once its transaction is committed.
+ * ({@link AccessRequests}), revocations ({@link RevocationTable}) and the index of session
+ * recordings ({@link Recordings}), in SQLite (WAL, synchronous=FULL, one writer). Every write
+ * returns only once its transaction is committed.
  */
 public final class Store implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class Store implements AutoCloseable {
 
     private final AccessRequests accessRequests;
     private final Recordings recordings;
+    private final RevocationTable revocations;
 
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
@@ -66,6 +68,7 @@ public final class Store implements AutoCloseable {
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
         this.accessRequests = new AccessRequests(this, readConnection);
         this.recordings = new Recordings(this, recordingsConnection);
+        this.revocations = new RevocationTable(this, readConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -130,6 +133,11 @@ public final class Store implements AutoCloseable {
         return recordings;
     }
 
+    /** Revoked certificates and keys. */
+    public RevocationTable revocations() {
+        return revocations;
+    }
+
     /** Runs {@code work} in the writer's next transaction and returns its result once committed. */
     <T> T write(Write<T> work) throws StoreException {
         List<T> result = new ArrayList<>(1);
@@ -178,22 +186,28 @@ public final class Store implements AutoCloseable {
                 "SELECT * FROM certificates WHERE serial = ?")) {
             select.setLong(1, serial);
             try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    return java.util.Optional.empty();
-                }
-                return java.util.Optional.of(new IssuedCertificate(rs.getLong("serial"), rs.getString("kind"),
-                        rs.getString("key_id"), List.of(CANONICAL.readValue(rs.getString("principals"), String[].class)),
-                        Instant.ofEpochSecond(rs.getLong("valid_after")), Instant.ofEpochSecond(rs.getLong("valid_before")),
-                        rs.getString("key_fingerprint"), rs.getString("identity"), rs.getString("issuer"),
-                        rs.getString("client_address"), List.of(CANONICAL.readValue(rs.getString("roles"), String[].class)),
-                        Instant.ofEpochMilli(rs.getLong("issued_at"))));
+                return rs.next() ? java.util.Optional.of(issued(rs)) : java.util.Optional.empty();
             }
-        } catch (SQLException | JsonProcessingException e) {
+        } catch (SQLException e) {
             throw new StoreException("cannot read certificate", e);
         }
     }
 
-    // ---- host certificates, join tokens, revoked serials (V2)
+    /** The row of {@code certificates} at the result set's cursor. */
+    static IssuedCertificate issued(ResultSet rs) throws SQLException {
+        try {
+            return new IssuedCertificate(rs.getLong("serial"), rs.getString("kind"),
+                    rs.getString("key_id"), List.of(CANONICAL.readValue(rs.getString("principals"), String[].class)),
+                    Instant.ofEpochSecond(rs.getLong("valid_after")), Instant.ofEpochSecond(rs.getLong("valid_before")),
+                    rs.getString("key_fingerprint"), rs.getString("identity"), rs.getString("issuer"),
+                    rs.getString("client_address"), List.of(CANONICAL.readValue(rs.getString("roles"), String[].class)),
+                    Instant.ofEpochMilli(rs.getLong("issued_at")));
+        } catch (JsonProcessingException e) {
+            throw new SQLException("certificate " + rs.getLong("serial") + " has unreadable principals or roles", e);
+        }
+    }
+
+    // ---- host certificates and join tokens (V2)
 
     /**
      * Records a host certificate, what it was issued under and its audit event in one
@@ -240,13 +254,12 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Whether the certificate with this serial is revoked. */
-    public synchronized boolean isRevoked(long serial) throws StoreException {
-        try {
-            return HostTables.isRevoked(readConnection, serial);
-        } catch (SQLException e) {
-            throw new StoreException("cannot read revocations", e);
-        }
+    /**
+     * Whether a certificate is revoked: by its serial, its key id or its key's fingerprint (the
+     * one revocation table that the KRL is built from).
+     */
+    public boolean isRevoked(long serial, String keyId, String keyFingerprint) throws StoreException {
+        return revocations.isRevoked(serial, keyId, keyFingerprint);
     }
 
     private interface Steps {

@@ -1,6 +1,6 @@
 package dev.writ.ca.bench;
 
-import dev.writ.ca.access.LoggingGrantEndedListener;
+import dev.writ.ca.access.GrantEndedListener;
 import dev.writ.ca.testing.RecordingBastion;
 import dev.writ.ca.testing.TestCa;
 import dev.writ.ca.testing.TestCast;
@@ -63,7 +63,7 @@ public final class RecordingSearchBenchmark {
         RecordingBastion bastion = RecordingBastion.generate("bastion-1");
         try (TestIdp idp = new TestIdp();
              TestCa ca = TestCa.start(dir, idp.issuerUrl(), POLICY, Clock.systemUTC(), bastion.config(),
-                     new LoggingGrantEndedListener())) {
+                     GrantEndedListener.NONE)) {
             upload(ca, bastion, count);
             report(ca, dir);
             String auditor = idp.idToken("hal@example.com", List.of("security"));

@@ -52,6 +52,8 @@ class HostRenewalApiTest {
         }
     }
 
+    static final String WEB_JOB_PREFIX = "project_path:infra/web:ref_type:branch:ref:main:";
+
     @TempDir
     static Path dir;
     TestIdp idp;
@@ -264,14 +266,36 @@ class HostRenewalApiTest {
         assertEquals("renewal proof rejected: the certificate is not a host certificate", detail(response));
     }
 
-    @Test
-    void failsOnceTheCertificateIsRevoked() throws Exception {
-        Host host = bootstrap(ca, "infra/web", null, "web05.example.com");
+    /** Revoked by an admin through {@code POST /v1/revocations}, in each of the ways that name one certificate. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("revocationKinds")
+    void failsOnceTheCertificateIsRevoked(String kind) throws Exception {
+        // a job of its own, so that revoking its key id touches no other test's host
+        String job = WEB_JOB_PREFIX + "revoked-by-" + kind;
+        KeyPair key = ed25519();
+        HttpResponse<String> issued = ca.post("/v1/certs/host", "Bearer " + ca.ciToken(job, Map.of("project_path",
+                "infra/web", "ref", "main", "ref_type", "branch", "ref_protected", "true")),
+                json("public_key", line(key), "hostnames", List.of("web05.example.com")));
+        assertEquals(201, issued.statusCode(), issued.body());
+        Host host = new Host(key, answer(issued).get("certificate").asText());
         assertEquals(201, renew(json("proof", host.proof(clock.instant()))).statusCode());
-        ca.execute("INSERT INTO revoked_serials (serial, revoked_at, reason) VALUES (" + host.serial() + ", 0, 'test')");
+
+        Object named = switch (kind) {
+            case "serial" -> Serials.format(host.serial());
+            case "key_id" -> job;
+            default -> line(key);
+        };
+        HttpResponse<String> revoked = ca.post("/v1/revocations", "Bearer " + ca.personToken("root@example.com",
+                List.of("writ-admins")), json(kind, named, "reason", "host decommissioned"));
+        assertEquals(200, revoked.statusCode(), revoked.body());
+
         HttpResponse<String> response = renew(json("proof", host.proof(clock.instant())));
         assertEquals(401, response.statusCode(), response.body());
         assertEquals("renewal proof rejected: certificate " + Serials.format(host.serial()) + " is revoked", detail(response));
+    }
+
+    static Stream<String> revocationKinds() {
+        return Stream.of("serial", "key_id", "public_key");
     }
 
     @Test

@@ -153,6 +153,6 @@ class HostStoreTest {
         assertEquals(17, count("SELECT COUNT(*) FROM host_certificates"));
         assertEquals(1, count("SELECT COUNT(*) FROM host_certificates WHERE via = 'join_token'"));
         assertTrue(store.verifyAudit().ok());
-        assertFalse(store.isRevoked(100));
+        assertFalse(store.isRevoked(100, "alice@example.com", "SHA256:abc"));
     }
 }

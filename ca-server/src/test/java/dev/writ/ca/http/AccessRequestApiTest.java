@@ -300,7 +300,7 @@ class AccessRequestApiTest {
             assertEquals("1h", request.get("time_left").asText());
             assertEquals("waiting for 1 approval (not auto-approved: condition 1: groups [engineering] contain none"
                     + " of [oncall])", request.get("decision_reason").asText());
-            assertTrue(id.matches("[A-Za-z0-9_-]{22}"), id);
+            assertTrue(id.matches("[A-Za-z0-9_][A-Za-z0-9_-]{21}"), id);
 
             HttpResponse<String> self = review(token("alice@example.com", "engineering", "sre-leads"), id, "approve");
             assertEquals(403, self.statusCode(), self.body());

@@ -71,7 +71,7 @@ class RecordingApiTest {
         bastion = RecordingBastion.generate("bastion-1");
         impostor = RecordingBastion.generate("bastion-1");
         ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), POLICY, java.time.Clock.systemUTC(),
-                bastion.config() + "recording_max_bytes: " + MAX + "\n", new dev.writ.ca.access.LoggingGrantEndedListener());
+                bastion.config() + "recording_max_bytes: " + MAX + "\n", dev.writ.ca.access.GrantEndedListener.NONE);
         auditor = idp.idToken("hal@example.com", List.of("security"));
         engineer = idp.idToken("alice@example.com", List.of("engineering"));
     }

@@ -3,7 +3,6 @@ package dev.writ.ca.testing;
 import dev.writ.ca.CaServer;
 import dev.writ.ca.Main;
 import dev.writ.ca.access.GrantEndedListener;
-import dev.writ.ca.access.LoggingGrantEndedListener;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigLoader;
 import java.net.URI;
@@ -41,12 +40,13 @@ public final class TestCa implements AutoCloseable {
 
     /** Starts a CA trusting every issuer in {@code issuerUrls}, each with audience {@code writ}. */
     public static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock) throws Exception {
-        return start(dir, issuerUrls, policyYaml, clock, "", new LoggingGrantEndedListener());
+        return start(dir, issuerUrls, policyYaml, clock, "", GrantEndedListener.NONE);
     }
 
     /**
      * Starts a CA with {@code extraConfig} appended to its config file (top-level keys such as
-     * {@code webhooks:}) and {@code grantEnded} told when access grants end.
+     * {@code webhooks:}) and {@code grantEnded} told when access grants end (after their
+     * certificates are revoked).
      */
     public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock, String extraConfig,
                                GrantEndedListener grantEnded) throws Exception {
@@ -56,7 +56,7 @@ public final class TestCa implements AutoCloseable {
     /** As above, with {@code extraConfigYaml} (top-level keys, such as {@code bastions:}) appended to the CA's config. */
     public static TestCa start(Path dir, String issuerUrl, String policyYaml, Clock clock, String extraConfigYaml)
             throws Exception {
-        return start(dir, java.util.List.of(issuerUrl), policyYaml, clock, extraConfigYaml, new LoggingGrantEndedListener());
+        return start(dir, java.util.List.of(issuerUrl), policyYaml, clock, extraConfigYaml, GrantEndedListener.NONE);
     }
 
     private static TestCa start(Path dir, java.util.List<String> issuerUrls, String policyYaml, Clock clock,

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.writ.ca.access.LoggingGrantEndedListener;
+import dev.writ.ca.access.GrantEndedListener;
 import dev.writ.ca.testing.RecordingBastion;
 import dev.writ.ca.testing.TestCa;
 import dev.writ.ca.testing.TestCast;
@@ -95,7 +95,7 @@ class WebUiBrowserTest {
         idp.start(InetAddress.getByName("127.0.0.1"), 0);
         String issuer = idp.issuerUrl("idp").toString().replaceAll("/$", "");
         RecordingBastion bastion = RecordingBastion.generate("bastion-1");
-        ca = TestCa.start(dir.resolve("ca"), issuer, POLICY, Clock.systemUTC(), bastion.config(), new LoggingGrantEndedListener());
+        ca = TestCa.start(dir.resolve("ca"), issuer, POLICY, Clock.systemUTC(), bastion.config(), GrantEndedListener.NONE);
         assertEquals(201, bastion.upload(ca.url(), "rec-web01-1", session()).statusCode());
         browser = chromium();
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
