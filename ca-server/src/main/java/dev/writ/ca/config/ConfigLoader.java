@@ -1,12 +1,10 @@
 package dev.writ.ca.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.writ.protocol.config.YamlConfigErrors;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.deser.std.FromStringDeserializer;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -14,8 +12,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /** Loads {@link CaConfig} from YAML; every problem is reported with file, line and key. */
 public final class ConfigLoader {
@@ -49,83 +45,9 @@ public final class ConfigLoader {
         }
         try {
             return YAML.readValue(yaml, CaConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(sourceName + ":" + lineOfKey(yaml, e.getPropertyName(), e.getLocation()) + ": unknown key '" + e.getPropertyName() + "'"
-                    + inPath(e) + "; known keys: " + e.getKnownPropertyIds().stream().map(Object::toString)
-                    .sorted().collect(Collectors.joining(", ")));
-        } catch (JsonMappingException e) {
-            String message = rootMessage(e);
-            if (pathOf(e).isEmpty()) {
-                // a check across keys, made once the whole file is read: point at the key the message names
-                String key = message.split("[ .]", 2)[0];
-                throw new ConfigException(sourceName + ":" + lineOfKey(yaml, key, e.getLocation()) + ": " + message);
-            }
-            throw new ConfigException(where(sourceName, e.getLocation()) + keyOf(e) + message);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(where(sourceName, e.getLocation()) + "invalid YAML: " + e.getOriginalMessage());
+            throw new ConfigException(YamlConfigErrors.describe(sourceName, yaml, e));
         }
-    }
-
-    /**
-     * The line of an unknown key. Jackson reports unknown keys of records only once the whole
-     * mapping is read, past the key; when the key occurs once in the file, its own line is exact.
-     */
-    private static int lineOfKey(String yaml, String key, JsonLocation fallback) {
-        Pattern keyLine = Pattern.compile(
-                "^\\s*(?:-\\s+)?[\"']?" + Pattern.quote(key) + "[\"']?\\s*:");
-        String[] lines = yaml.split("\n", -1);
-        int found = -1;
-        for (int i = 0; i < lines.length; i++) {
-            if (keyLine.matcher(lines[i]).find()) {
-                if (found >= 0) {
-                    return fallback == null ? 0 : fallback.getLineNr();
-                }
-                found = i + 1;
-            }
-        }
-        return found > 0 ? found : fallback == null ? 0 : fallback.getLineNr();
-    }
-
-    private static String where(String source, JsonLocation location) {
-        return location == null || location.getLineNr() < 1 ? source + ": " : source + ":" + location.getLineNr() + ": ";
-    }
-
-    private static String inPath(JsonMappingException e) {
-        String path = pathOf(e);
-        int dot = path.lastIndexOf('.');
-        return dot < 0 ? "" : " in " + path.substring(0, dot);
-    }
-
-    private static String keyOf(JsonMappingException e) {
-        String path = pathOf(e);
-        return path.isEmpty() ? "" : path + ": ";
-    }
-
-    private static String pathOf(JsonMappingException e) {
-        StringBuilder out = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (!out.isEmpty()) {
-                    out.append('.');
-                }
-                out.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                out.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return out.toString();
-    }
-
-    /** The message of the innermost cause: our own validation messages, not Jackson's wrapping. */
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof JsonProcessingException jpe) {
-            return jpe.getOriginalMessage();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static final class ListenDeserializer extends FromStringDeserializer<CaConfig.Listen> {

@@ -69,7 +69,7 @@ class ConfigLoaderTest {
                 Arguments.of("fail/bastion-key-not-a-key", VALID + "bastions:\n  - name: b1\n    public_key: ssh-ed25519 AAAAnope\n",
                         null),
                 Arguments.of("fail/bastion-rsa-key", VALID + "bastions:\n  - name: b1\n    public_key: ssh-rsa AAAAB3NzaC1yc2E\n",
-                        "ca.yaml:11: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
+                        "ca.yaml:8: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
                 Arguments.of("fail/recording-max-tiny", VALID + "recording_max_bytes: 10\n",
                         "ca.yaml:8: recording_max_bytes must be at least 1024"),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),

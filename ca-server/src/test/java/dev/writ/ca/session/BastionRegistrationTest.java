@@ -49,13 +49,13 @@ class BastionRegistrationTest {
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("fail/rsa-key", bastion("b1", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7", "[\"10.0.0.5\"]", "[\"b\"]"),
-                        "ca.yaml:13: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
+                        "ca.yaml:8: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
                 Arguments.of("fail/address-is-a-name", bastion("b1", KEY, "[\"bastion.example.com\"]", "[\"b\"]"),
-                        "ca.yaml:13: bastions[0]: bastion b1: address 'bastion.example.com' is not an IP address or CIDR block"),
+                        "ca.yaml:8: bastions[0]: bastion b1: address 'bastion.example.com' is not an IP address or CIDR block"),
                 Arguments.of("fail/no-addresses", bastion("b1", KEY, "[]", "[\"b\"]"),
-                        "ca.yaml:13: bastions[0]: bastion b1 needs addresses (for source-address)"),
+                        "ca.yaml:8: bastions[0]: bastion b1 needs addresses (for source-address)"),
                 Arguments.of("fail/star-hostname", bastion("b1", KEY, "[\"10.0.0.5\"]", "[\"*\"]"),
-                        "ca.yaml:13: bastions[0]: bastion b1: hostname pattern '*' is not a DNS name pattern (and '*' alone is too wide)"),
+                        "ca.yaml:8: bastions[0]: bastion b1: hostname pattern '*' is not a DNS name pattern (and '*' alone is too wide)"),
                 Arguments.of("fail/duplicate-names", bastion("b1", KEY, "[\"10.0.0.5\"]", "[\"b\"]")
                         + bastion("b1", KEY, "[\"10.0.0.6\"]", "[\"b\"]"), "ca.yaml:8: bastions must have distinct names"));
     }
