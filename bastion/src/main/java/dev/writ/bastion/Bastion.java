@@ -13,6 +13,7 @@ import dev.writ.bastion.record.Recorder;
 import dev.writ.bastion.relay.RefusalMessages;
 import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.session.AuditTrail;
+import dev.writ.bastion.session.CaSync;
 import dev.writ.bastion.session.Channels;
 import dev.writ.bastion.session.Sessions;
 import dev.writ.bastion.trust.Authority;
@@ -67,9 +68,11 @@ public final class Bastion implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final ScheduledExecutorService timers;
     private final AutoCloseable recorder;
+    private final CaSync sync;
 
     private Bastion(SshServer server, Upstream upstream, MetricsServer metricsServer, ScheduledExecutorService timers,
-                    AutoCloseable recorder) {
+                    AutoCloseable recorder, CaSync sync) {
+        this.sync = sync;
         this.server = server;
         this.upstream = upstream;
         this.metricsServer = metricsServer;
@@ -123,7 +126,9 @@ public final class Bastion implements AutoCloseable {
                     : MetricsServer.start(config.metrics().host(), config.metrics().port(), metrics);
             metrics.krlAge(() -> Duration.between(authority.current().krlFetchedAt(), clock.instant()).toMillis() / 1000.0);
             schedule(timers, config, authority, hostKeys, sessions);
-            return new Bastion(server, upstream, metricsServer, timers, recordingStops);
+            CaSync sync = CaSync.start(ca, authority, sessions, metrics);
+            started.add(sync);
+            return new Bastion(server, upstream, metricsServer, timers, recordingStops, sync);
         } catch (Exception e) {
             for (AutoCloseable resource : started) {
                 try {
@@ -144,7 +149,10 @@ public final class Bastion implements AutoCloseable {
         return Recorder.start(config.recordings(), uploads, credential, metrics, clock);
     }
 
-    /** Revocation every few seconds (and sessions checked right after), sessions every second, keys and policy every minute. */
+    /**
+     * Revocation every few seconds (and sessions checked right after; the CA's sync usually
+     * brings a new list sooner), sessions every second, keys and policy every minute.
+     */
     private static void schedule(ScheduledExecutorService timers, BastionConfig config, Authority authority, HostKeys hostKeys,
                                  Sessions sessions) {
         long refresh = config.krl().refreshInterval().toMillis();
@@ -223,6 +231,7 @@ public final class Bastion implements AutoCloseable {
 
     @Override
     public void close() {
+        sync.close();
         timers.shutdownNow();
         try {
             server.stop(true);

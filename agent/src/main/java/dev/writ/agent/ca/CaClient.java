@@ -10,12 +10,14 @@ import dev.writ.agent.Durations;
 import dev.writ.protocol.api.AccessRequestList;
 import dev.writ.protocol.api.AccessRequestView;
 import dev.writ.protocol.api.CertificateResponse;
+import dev.writ.protocol.api.LiveSessionList;
 import dev.writ.protocol.api.LoginConfig;
 import dev.writ.protocol.api.NewAccessRequest;
 import dev.writ.protocol.api.NewReview;
 import dev.writ.protocol.api.NewRevocation;
 import dev.writ.protocol.api.Problem;
 import dev.writ.protocol.api.RevocationResult;
+import dev.writ.protocol.api.SessionEnding;
 import dev.writ.protocol.api.UserCertRequest;
 import dev.writ.protocol.audit.AuditChain;
 import dev.writ.protocol.audit.AuditRecord;
@@ -125,6 +127,19 @@ public final class CaClient {
     /** {@code POST /v1/revocations}: what the KRL now revokes because of it. */
     public RevocationResult revoke(String idToken, NewRevocation revocation) throws WritException {
         return json(send(post(authorized("/v1/revocations", idToken), revocation)), RevocationResult.class);
+    }
+
+    // ---- live sessions: listed for auditors, ended by admins
+
+    /** {@code GET /v1/sessions}: the sessions open at the bastions now, oldest first. */
+    public LiveSessionList liveSessions(String idToken) throws WritException {
+        return json(send(authorized("/v1/sessions", idToken).GET().build()), LiveSessionList.class);
+    }
+
+    /** {@code DELETE /v1/sessions/{id}?reason=}: the CA waits a few seconds for the bastion to confirm. */
+    public SessionEnding endSession(String idToken, String id, String reason) throws WritException {
+        return json(send(authorized("/v1/sessions/" + segment(id) + query(Map.<String, Object>of("reason", reason)), idToken).DELETE().build()),
+                SessionEnding.class);
     }
 
     // ---- the audit log, for auditors

@@ -32,6 +32,7 @@ public final class Cli {
                 .addSubcommand(new RequestsCommand(client))
                 .addSubcommand(new ReviewCommand(client))
                 .addSubcommand(new RevokeCommand(client))
+                .addSubcommand(new SessionsCommand(client))
                 .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client)))
                 .addSubcommand(new HostCommands(env.clock()))
                 .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.protocol.api.BastionAuditEvent;
 import dev.writ.protocol.api.BastionHostCertRequest;
+import dev.writ.protocol.api.BastionSync;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.PolicyFiles;
@@ -61,6 +62,16 @@ public final class CaClient {
 
     public byte[] krl() throws CaException {
         return send(get("/v1/krl", false)).body();
+    }
+
+    /**
+     * {@code POST /v1/bastion/sync}: reports the sessions held and waits (up to the report's
+     * {@code wait_seconds}, plus some slack) for what the CA has to say.
+     */
+    public BastionSync.Answer sync(BastionSync report) throws CaException {
+        HttpRequest request = HttpRequest.newBuilder(post("/v1/bastion/sync", report), (name, value) -> true)
+                .timeout(TIMEOUT.plusSeconds(report.waitSeconds())).build();
+        return json(send(request), BastionSync.Answer.class);
     }
 
     public PolicyFiles policy() throws CaException {

@@ -62,6 +62,18 @@ public final class BastionMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    /** The CA's sync announced a revocation list newer than the one the bastion reported. */
+    public void krlPushed() {
+        Counter.builder("writ_bastion_krl_pushes").description("Newer revocation lists announced by the CA's sync")
+                .register(registry).increment();
+    }
+
+    /** The sync with the CA failed (it is retried with backoff). */
+    public void syncFailed() {
+        Counter.builder("writ_bastion_ca_sync_failures").description("Syncs with the CA that failed")
+                .register(registry).increment();
+    }
+
     public void upstreamConnected(long nanos) {
         upstreamConnect.record(nanos, TimeUnit.NANOSECONDS);
     }

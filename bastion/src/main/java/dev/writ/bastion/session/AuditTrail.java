@@ -81,8 +81,12 @@ public final class AuditTrail {
     }
 
     private void send(String type, String outcome, String actor, SocketAddress client, String reason, Map<String, String> details) {
-        String address = client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(client);
-        ca.audit(new BastionAuditEvent(type, outcome, actor == null ? "unknown" : actor, address, reason, details));
+        ca.audit(new BastionAuditEvent(type, outcome, actor == null ? "unknown" : actor, address(client), reason, details));
+    }
+
+    /** The engineer's address as the CA records it: the IP alone. */
+    static String address(SocketAddress client) {
+        return client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(client);
     }
 
     private static String printable(String text) {

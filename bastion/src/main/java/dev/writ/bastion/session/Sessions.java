@@ -12,6 +12,7 @@ import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.trust.Trust;
 import dev.writ.bastion.upstream.Upstream;
+import dev.writ.protocol.api.LiveSession;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -217,6 +218,30 @@ public final class Sessions implements SessionListener, LoginGate {
                 session.expiryWarned(!terminals.isEmpty());
             }
         }
+    }
+
+    /** The sessions to targets open now, as the CA lists them; not those being ended (they are on their way out). */
+    public List<LiveSession> live() {
+        return active.values().stream().filter(s -> s.grant().reachesTarget() && s.endReason() == null).map(s -> new LiveSession(s.id(),
+                s.grant().identity(), s.grant().login(), s.grant().target().name(), AuditTrail.address(s.downstream().getClientAddress()),
+                s.started().toString(), s.grant().serialText(), null)).toList();
+    }
+
+    /** Ends a session an admin ended at the CA; false when no session has this id (it closed already). */
+    public boolean endedByAdmin(String sessionId, String admin, String reason) {
+        for (ActiveSession session : active.values()) {
+            if (session.id().equals(sessionId)) {
+                end(session, "ended_by_admin", "writ: " + printable(admin) + " ended this session: " + printable(reason));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Text from the CA shown on an engineer's terminal: one line, no control characters. */
+    private static String printable(String text) {
+        String cleaned = String.valueOf(text).replaceAll("\\p{Cntrl}", " ");
+        return cleaned.length() > 200 ? cleaned.substring(0, 200) + "..." : cleaned;
     }
 
     private void end(ActiveSession session, String reason, String message) {

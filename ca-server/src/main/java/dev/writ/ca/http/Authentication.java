@@ -66,7 +66,8 @@ final class Authentication {
             ctx.attribute(TOKEN, verify(ctx));
             if (!policy.isAuditor(identity(ctx))) {
                 throw RequestRefused.forbidden("not_an_auditor", ctx.path().startsWith("/v1/recordings")
-                        ? "only auditors may review recordings" : "only auditors may read the audit log");
+                        ? "only auditors may review recordings" : ctx.path().startsWith("/v1/sessions")
+                        ? "only auditors may list live sessions" : "only auditors may read the audit log");
             }
             return;
         }

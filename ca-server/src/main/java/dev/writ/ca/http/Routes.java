@@ -54,6 +54,7 @@ public final class Routes {
     private final BastionHandlers bastions;
     private final List<String> bastionHostnames;
     private final RecordingHandlers recordings;
+    private final SessionHandlers sessions;
     private final WebUi webUi;
     private final RevocationService revocations;
 
@@ -76,6 +77,7 @@ public final class Routes {
         this.bastions = new BastionHandlers(bastions);
         this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
         this.recordings = new RecordingHandlers(recordings);
+        this.sessions = new SessionHandlers(bastions.liveSessions());
         this.webUi = new WebUi(config.login().issuer());
         this.revocations = revocations;
     }
@@ -109,6 +111,9 @@ public final class Routes {
         routes.post("/v1/certs/bastion-host", bastions::hostCertificate, Access.BASTION);
         routes.post("/v1/audit/bastion", bastions::audit, Access.BASTION);
         routes.get("/v1/bastion/policy", bastions::policy, Access.BASTION);
+        routes.post("/v1/bastion/sync", bastions::sync, Access.BASTION);
+        routes.get("/v1/sessions", sessions::list, Access.AUDITOR);
+        routes.delete("/v1/sessions/{id}", sessions::end, Access.ADMIN);
         // streamed with a limit of their own (recording_max_bytes); the limit above is for bodies read whole
         routes.put("/v1/recordings/{id}", recordings::upload, Access.BASTION);
         routes.after("/v1/recordings/{id}", recordings::drain);

@@ -5,7 +5,9 @@ import dev.writ.ca.store.AuditEvent;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.protocol.api.BastionAuditEvent;
+import dev.writ.protocol.api.LiveSession;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -13,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * {@code POST /v1/audit/bastion}: what a bastion reports (refused logins with their reason,
  * sessions started and ended) goes into the CA's hash-chained audit log, marked with the
- * bastion's name. Only known event types, bounded sizes, printable text.
+ * bastion's name. Only known event types, bounded sizes, printable text. Sessions started and
+ * ended also keep {@link LiveSessions} current between the bastion's syncs.
  */
 public final class BastionAudit {
 
@@ -23,10 +26,12 @@ public final class BastionAudit {
     private static final int MAX_TEXT = 1024;
 
     private final Store store;
+    private final LiveSessions live;
     private final Clock clock;
 
-    public BastionAudit(Store store, Clock clock) {
+    public BastionAudit(Store store, LiveSessions live, Clock clock) {
         this.store = store;
+        this.live = live;
         this.clock = clock;
     }
 
@@ -59,7 +64,17 @@ public final class BastionAudit {
         }
         String actor = reported.actor() == null || reported.actor().isBlank() ? "unknown" : printable(reported.actor());
         String client = reported.clientAddress() == null ? null : printable(reported.clientAddress());
-        store.audit(new AuditEvent(clock.instant(), "bastion." + reported.type(), actor, outcome, client, details));
+        Instant now = clock.instant();
+        store.audit(new AuditEvent(now, "bastion." + reported.type(), actor, outcome, client, details));
+        String sessionId = reported.details().get("session_id");
+        if (sessionId != null && reported.details().containsKey("target")) { // a session to a target, not a ProxyJump's outer hop
+            if (reported.type().equals("session.started")) {
+                live.started(bastion.name(), new LiveSession(printable(sessionId), actor, (String) details.get("login"),
+                        (String) details.get("target"), client, now.toString(), (String) details.get("serial"), null));
+            } else if (reported.type().equals("session.ended")) {
+                live.ended(bastion.name(), printable(sessionId));
+            }
+        }
     }
 
     /** Text from the bastion (which may carry what a client typed) lands in the log as bounded printable text. */

@@ -18,21 +18,32 @@ import java.util.stream.Stream;
 
 /**
  * What the CA offers bastions, built once from the config: who they are (their assertions),
- * session and host certificates, audit events, the revocation list, and the policy files.
+ * session and host certificates, audit events, the revocation list, the policy files, and the
+ * sessions open at the bastions (with the sync that tells bastions what changed).
  */
 public record BastionServices(BastionAssertions assertions, SessionCertificateService sessionCertificates,
                               BastionHostCertificateService hostCertificates, BastionAudit audit,
-                              Revocations revocations, PolicyFiles policyFiles) implements AutoCloseable {
+                              Revocations revocations, PolicyFiles policyFiles, LiveSessions liveSessions)
+        implements AutoCloseable {
 
     public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Policy policy,
                                          CertificateSigner signer, CaMetrics metrics, Clock clock)
             throws StoreException, IOException {
         Revocations revocations = Revocations.openSqlite(config.sqlitePath(), keys, clock);
         var presented = new PresentedCertificates(keys, store, revocations, clock);
+        LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock);
         return new BastionServices(new BastionAssertions(config.bastions(), clock),
                 new SessionCertificateService(presented, policy, signer, store, clock, metrics),
                 new BastionHostCertificateService(signer, store, clock, metrics),
-                new BastionAudit(store, clock), revocations, readPolicyFiles(config.policies()));
+                new BastionAudit(store, live, clock), revocations, readPolicyFiles(config.policies()), live);
+    }
+
+    private static long krlVersion(Revocations revocations) {
+        try {
+            return revocations.krl().version();
+        } catch (StoreException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** The policy files as the CA loaded them at start (the same selection as {@link Policy#load}). */
@@ -51,6 +62,7 @@ public record BastionServices(BastionAssertions assertions, SessionCertificateSe
 
     @Override
     public void close() {
+        liveSessions.close();
         revocations.close();
     }
 }

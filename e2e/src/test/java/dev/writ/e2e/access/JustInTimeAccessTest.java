@@ -16,10 +16,8 @@ import dev.writ.bastion.testing.Target;
 import dev.writ.ca.testing.Processes;
 import dev.writ.ca.testing.Sshd;
 import dev.writ.ca.testing.TestCa;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.writ.e2e.AgentSsh;
+import dev.writ.e2e.RunningSsh;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -109,31 +106,12 @@ class JustInTimeAccessTest {
         bob = Person.loggedIn(dir.resolve("bob"), idp, ca, "bob@example.com", "sre-leads");
         // certificates of a minute: every ssh gets a fresh one, so a grant shows up at once
         agent = alice.env().startAgent("1m");
-        Path knownHosts = Files.writeString(dir.resolve("known_hosts"), ca.get("/v1/ca/known_hosts").body());
-        sshConfig = Files.writeString(dir.resolve("ssh_config"), """
-                Host *
-                    IdentityAgent %s
-                    IdentityFile /dev/null
-                    UserKnownHostsFile %s
-                    GlobalKnownHostsFile /dev/null
-                    StrictHostKeyChecking yes
-                    BatchMode yes
-                    LogLevel ERROR
-                    ConnectTimeout 10
-                """.formatted(agent.socket(), knownHosts));
+        sshConfig = AgentSsh.config(dir, agent.socket(), ca);
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable part : new AutoCloseable[] {agent, bastion, prod, ca, idp}) {
-            try {
-                if (part != null) {
-                    part.close();
-                }
-            } catch (Exception e) {
-                // the next part still closes
-            }
-        }
+        AgentSsh.closeAll(agent, bastion, prod, ca, idp);
     }
 
     /** alice's {@code ssh -p BASTION login@prod01@127.0.0.1 command}, through her writ agent. */
@@ -206,53 +184,9 @@ class JustInTimeAccessTest {
         return approved;
     }
 
-    /** An ssh through the bastion running {@code echo ready; sleep 60}, past its login. */
-    static final class LiveSession implements AutoCloseable {
-        final Process process;
-        final StringBuilder output = new StringBuilder();
-
-        LiveSession() throws Exception {
-            process = new ProcessBuilder(ssh(LOGIN, "echo ready; sleep 60")).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            // the bastion's notices (a short certificate's expiry warning) may come before the command's output
-            for (String line; !"ready".equals(line = reader.readLine()); ) {
-                assertTrue(line != null, "the session did not start: " + output() + "\n" + alice.env().agentLog());
-                output.append(line).append('\n');
-            }
-            Thread reading = new Thread(() -> {
-                try {
-                    for (String line; (line = reader.readLine()) != null; ) {
-                        synchronized (output) {
-                            output.append(line).append('\n');
-                        }
-                    }
-                } catch (Exception ended) {
-                    // the process ended
-                }
-            });
-            reading.setDaemon(true);
-            reading.start();
-        }
-
-        /** When the process ended, failing after {@code seconds}. */
-        Instant awaitEnd(int seconds) throws Exception {
-            assertTrue(process.waitFor(seconds, TimeUnit.SECONDS), "ssh still running after " + seconds + " s: " + output());
-            Instant ended = Instant.now();
-            Thread.sleep(200); // the last lines
-            return ended;
-        }
-
-        String output() {
-            synchronized (output) {
-                return output.toString();
-            }
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
+    /** alice's ssh through the bastion running {@code echo ready; sleep 60}, past its login. */
+    static RunningSsh liveSession() throws Exception {
+        return new RunningSsh(ssh(LOGIN, "echo ready; sleep 60"));
     }
 
     @Test
@@ -264,7 +198,7 @@ class JustInTimeAccessTest {
         String id = approvedGrant("10m").get("id").asText();
 
         // no new login: the agent's next certificate carries the grant's principal
-        try (LiveSession session = new LiveSession()) {
+        try (RunningSsh session = liveSession()) {
             String[] certificate = newestCertificate();
             assertEquals(java.util.Set.of("alice", LOGIN), java.util.Set.of(certificate[1].split(", ")), alice.env().agentLog());
 
@@ -289,7 +223,7 @@ class JustInTimeAccessTest {
         JsonNode grant = approvedGrant("20s");
         Instant grantEnd = Instant.parse(grant.get("grant_end").asText());
 
-        try (LiveSession session = new LiveSession()) {
+        try (RunningSsh session = liveSession()) {
             String[] certificate = newestCertificate();
             assertTrue(certificate[1].contains(LOGIN), certificate[1]);
 

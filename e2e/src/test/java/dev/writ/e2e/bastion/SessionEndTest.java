@@ -8,9 +8,11 @@ import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.testing.Engineer;
 import dev.writ.bastion.testing.Stack;
 import dev.writ.ca.testing.Processes;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.writ.e2e.RunningSsh;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,68 +63,22 @@ class SessionEndTest {
         }
     }
 
-    /** An ssh running {@code echo ready; sleep N} through the bastion, started and past its login. */
-    static final class Running implements AutoCloseable {
-        final Process process;
-        final StringBuilder output = new StringBuilder();
-
-        Running(List<String> command) throws Exception {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            // the bastion's expiry warning for a short certificate may come before the command's output
-            for (String line; !"ready".equals(line = reader.readLine()); ) {
-                assertTrue(line != null, "the session did not start: " + output);
-                output.append(line).append('\n');
-            }
-            Thread reading = new Thread(() -> {
-                try {
-                    for (String l; (l = reader.readLine()) != null; ) {
-                        synchronized (output) {
-                            output.append(l).append('\n');
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // the process ended
-                }
-            });
-            reading.setDaemon(true);
-            reading.start();
-        }
-
-        /** Milliseconds until the process ended, failing after {@code seconds}. */
-        long awaitEnd(long startNanos, int seconds) throws Exception {
-            assertTrue(process.waitFor(seconds, TimeUnit.SECONDS), "ssh still running after " + seconds + " s: " + output());
-            Thread.sleep(200); // the last lines
-            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-        }
-
-        String output() {
-            synchronized (output) {
-                return output.toString();
-            }
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
     static List<String> sleeping(Route route, Engineer engineer, int seconds) {
         return route.ssh(engineer, stack.bastion.port(), LOGIN, "web01", "--", "echo ready; sleep " + seconds);
     }
 
     @ParameterizedTest
     @EnumSource(Route.class)
-    void closesASessionWithinFiveSecondsOfItsCertificatesRevocation(Route route) throws Exception {
+    void closesASessionWithinFiveSecondsOfItsCertificatesRevocationPushedByTheCa(Route route) throws Exception {
         Engineer engineer = stack.engineer("revoked-" + route, List.of("engineering"), "");
-        try (Running session = new Running(sleeping(route, engineer, 60))) {
+        try (RunningSsh session = new RunningSsh(sleeping(route, engineer, 60))) {
+            double pushes = krlPushes();
             long revoked = System.nanoTime();
             stack.revokeSerial(Stack.serialOf(engineer));
             long millis = session.awaitEnd(revoked, 10);
             assertTrue(millis < 5_000, "closed " + millis + " ms after revocation");
-            assertNotEquals(0, session.process.exitValue());
+            assertTrue(krlPushes() > pushes, "the CA's sync announced the new list (not only the 2 s poll)");
+            assertNotEquals(0, session.process().exitValue());
             assertTrue(session.output().contains("writ: your certificate was revoked"), session.output());
         }
         awaitAudit("session.ended", "certificate_revoked");
@@ -132,7 +88,7 @@ class SessionEndTest {
     void warnsOfExpiryOnTheTerminalAndClosesTheSessionWhenTheCertificateExpires() throws Exception {
         Engineer engineer = stack.engineer("expiring", List.of("engineering"), ",\"ttl\":\"12s\"");
         long issued = System.nanoTime();
-        try (Running session = new Running(sleeping(Route.DIRECT, engineer, 60))) {
+        try (RunningSsh session = new RunningSsh(sleeping(Route.DIRECT, engineer, 60))) {
             long millis = session.awaitEnd(issued, 20);
             assertTrue(millis >= 9_000 && millis < 15_000, "closed " + millis + " ms after issuance of a 12 s certificate");
             assertTrue(session.output().contains("writ: your certificate expires at"), session.output());
@@ -145,7 +101,7 @@ class SessionEndTest {
     void closesASessionIdleLongerThanThePolicyAllows() throws Exception {
         Engineer engineer = stack.engineer("idle", List.of("idlers"), "");
         long started = System.nanoTime();
-        try (Running session = new Running(sleeping(Route.DIRECT, engineer, 60))) {
+        try (RunningSsh session = new RunningSsh(sleeping(Route.DIRECT, engineer, 60))) {
             long millis = session.awaitEnd(started, 15);
             assertTrue(millis >= 3_000 && millis < 7_000, "closed after " + millis + " ms for an idle timeout of 3 s");
             assertTrue(session.output().contains("writ: idle for"), session.output());
@@ -166,8 +122,8 @@ class SessionEndTest {
     @Test
     void refusesASessionOverThePerEngineerLimit() throws Exception {
         Engineer engineer = stack.engineer("busy", List.of("engineering"), "");
-        try (Running one = new Running(sleeping(Route.DIRECT, engineer, 30));
-             Running two = new Running(sleeping(Route.JUMP, engineer, 30))) {
+        try (RunningSsh one = new RunningSsh(sleeping(Route.DIRECT, engineer, 30));
+             RunningSsh two = new RunningSsh(sleeping(Route.JUMP, engineer, 30))) {
             var third = dev.writ.ca.testing.Processes.run(Engineer.with(engineer.direct(stack.bastion.port(), LOGIN, "web01",
                             "-o", "LogLevel=INFO"),
                     "echo should-not-run"), 30);
@@ -175,6 +131,14 @@ class SessionEndTest {
             assertTrue(third.output().contains("writ: you already have 2 sessions open"), third.output());
         }
         awaitAudit("login.refused", "session_limit");
+    }
+
+    /** {@code writ_bastion_krl_pushes_total} from the bastion's /metrics. */
+    static double krlPushes() throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + stack.bastion.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith("writ_bastion_krl_pushes_total "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).sum();
     }
 
     static void awaitAudit(String type, String reason) throws Exception {
