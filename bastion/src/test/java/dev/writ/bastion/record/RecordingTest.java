@@ -259,13 +259,7 @@ class RecordingTest {
             }
             Files.setPosixFilePermissions(bastionDir.resolve("bastion_key"), PosixFilePermissions.fromString("rw-------"));
             int port = freePort();
-            Path config = Files.writeString(bastionDir.resolve("bastion.yaml"), """
-                    listen: 127.0.0.1:%d
-                    name: %s
-                    key: ./bastion_key
-                    hostnames: [127.0.0.1, localhost]
-                    ca:
-                      url: %s
+            Path config = RunningBastion.writeConfig(bastionDir, port, stack.ca.url(), """
                     targets:
                       - name: web01
                         address: 127.0.0.1:%d
@@ -274,7 +268,7 @@ class RecordingTest {
                       spool: ./spool
                       upload_url: %s
                       upload_backoff: 1s
-                    """.formatted(port, RunningBastion.NAME, stack.ca.url(), stack.target(0).port(), receiver.url()));
+                    """.formatted(stack.target(0).port(), receiver.url()));
             Process bastion = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "dev.writ.bastion.Main", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(bastionDir.resolve("bastion.log").toFile()).start();

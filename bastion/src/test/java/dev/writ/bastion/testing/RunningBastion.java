@@ -5,6 +5,7 @@ import dev.writ.bastion.config.BastionConfig;
 import dev.writ.bastion.config.ConfigLoader;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.ca.testing.Processes;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -55,18 +56,25 @@ public final class RunningBastion implements AutoCloseable {
     public static RunningBastion start(Path dir, String caUrl, String extraYaml, Clock clock, SessionRecorder recorder)
             throws Exception {
         generateKey(dir);
-        Path configFile = dir.resolve("bastion.yaml");
-        Files.writeString(configFile, """
-                listen: 127.0.0.1:0
+        BastionConfig config = ConfigLoader.load(writeConfig(dir, 0, caUrl, extraYaml));
+        return new RunningBastion(Bastion.start(config, clock, recorder), dir);
+    }
+
+    /**
+     * Writes {@code dir/bastion.yaml} for this bastion (its key {@code dir/bastion_key}) on
+     * 127.0.0.1:{@code port} (0: chosen by the system), talking to the CA at {@code caUrl}, with
+     * metrics on a loopback port and {@code extraYaml}'s keys; for a bastion in a JVM of its own too.
+     */
+    public static Path writeConfig(Path dir, int port, String caUrl, String extraYaml) throws IOException {
+        return Files.writeString(dir.resolve("bastion.yaml"), """
+                listen: 127.0.0.1:%d
                 name: %s
                 key: ./bastion_key
                 hostnames: [127.0.0.1, localhost]
                 ca:
                   url: %s
                 metrics: 127.0.0.1:0
-                """.formatted(NAME, caUrl) + extraYaml);
-        BastionConfig config = ConfigLoader.load(configFile);
-        return new RunningBastion(Bastion.start(config, clock, recorder), dir);
+                """.formatted(port, NAME, caUrl) + extraYaml);
     }
 
     public static RunningBastion start(Path dir, String caUrl, String extraYaml) throws Exception {

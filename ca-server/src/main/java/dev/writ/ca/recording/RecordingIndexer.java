@@ -12,13 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Reads a recording once, line by line: the session facts of its header, when it started and
- * ended, whether it was cut short, and its output as searchable lines of text, each with the
- * time it was complete on screen.
+ * ended, whether it was cut short, and its searchable lines of text: the output, each line with
+ * the time it was complete on screen, and what its markers say was run or reached (commands,
+ * subsystems, forward destinations) at the marker's time.
  */
 final class RecordingIndexer {
 
@@ -52,7 +54,7 @@ final class RecordingIndexer {
                 throw new BadRecording("the first line is not an asciicast v2 header: " + e.getMessage());
             }
             Map<String, String> facts = facts(header);
-            OutputText text = new OutputText();
+            SearchableText text = new SearchableText();
             double end = 0;
             String cut = null;
             for (String line; (line = reader.readLine()) != null; ) {
@@ -67,6 +69,8 @@ final class RecordingIndexer {
                     end = Math.max(end, event.time());
                     if (event.code().equals("o")) {
                         text.output(event.time(), event.data());
+                    } else if (event.code().equals("m")) {
+                        text.marker(event.time(), event.data());
                     }
                 } catch (IOException e) {
                     cut = line; // tolerated only as the last line: the writer died mid-line
@@ -101,11 +105,12 @@ final class RecordingIndexer {
     }
 
     /**
-     * Output events turned into lines of text. Escape sequences are stripped per event; one that
-     * an event cuts in two is carried over to the next. A line's time is that of its last
-     * visible character; lines longer than {@link #MAX_LINE} are split.
+     * Output events and markers turned into lines of text, in the order of their times. Escape
+     * sequences are stripped per event; one that an event cuts in two is carried over to the
+     * next. A line's time is that of its last visible character; lines longer than
+     * {@link #MAX_LINE} are split.
      */
-    static final class OutputText {
+    static final class SearchableText {
         static final int MAX_LINE = 1000;
         private static final int MAX_CARRY = 4096;
 
@@ -134,16 +139,41 @@ final class RecordingIndexer {
             }
         }
 
+        /**
+         * The bastion's marker ({@code {"event":"exec","command":"..."}}, see the bastion's
+         * README): what it says was run or reached becomes lines of their own, beside the output
+         * line that may be in progress. Other markers (exit status, byte counts, signals, gaps)
+         * and markers that are not writ's JSON add nothing.
+         */
+        void marker(double time, String data) {
+            String said = MarkerText.of(data);
+            if (said == null) {
+                return;
+            }
+            long ms = Math.round(time * 1000);
+            for (String part : TerminalText.strip(said).split("\n")) {
+                for (int from = 0; from < part.length(); from += MAX_LINE) {
+                    add(ms, part.substring(from, Math.min(part.length(), from + MAX_LINE)));
+                }
+            }
+        }
+
         List<Recordings.Line> lines() {
             endLine();
+            // a marker's lines went in before the output line that was in progress; stable, so output keeps its order
+            lines.sort(Comparator.comparingLong(Recordings.Line::offsetMs));
             return lines;
         }
 
         private void endLine() {
-            String text = line.toString().strip();
+            add(lastMs, line.toString());
             line.setLength(0);
-            if (!text.isEmpty() && lines.size() < Recordings.MAX_LINES) {
-                lines.add(new Recordings.Line(lastMs, text));
+        }
+
+        private void add(long ms, String text) {
+            String stripped = text.strip();
+            if (!stripped.isEmpty() && lines.size() < Recordings.MAX_LINES) {
+                lines.add(new Recordings.Line(ms, stripped));
             }
         }
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The index of stored recordings: their facts in {@code recordings}, their output text in the
+ * The index of stored recordings: their facts in {@code recordings}, their searchable text in the
  * FTS5 table {@code recording_text} (one row per line, rowid = seq × 2^24 + line number). A
  * recording, its text and its audit event are written in one transaction; searches read on a
  * connection of their own, so a long search never holds up certificate issuance.
@@ -23,7 +23,7 @@ public final class Recordings {
     public static final int MAX_LINES = 1 << 24;
     private static final int LINE_BITS = 24;
 
-    /** A line of output text and when it was complete on screen (ms from the start). */
+    /** A line of searchable text (output, or what a marker says was run) and its time (ms from the start). */
     public record Line(long offsetMs, String text) {
     }
 

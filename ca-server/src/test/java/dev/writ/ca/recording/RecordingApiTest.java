@@ -306,6 +306,21 @@ class RecordingApiTest {
         }
 
         @Test
+        void aCommandRunWithoutATerminalIsFoundByItsExecMarker() throws Exception {
+            byte[] body = TestCast.session("s-x", "carol@example.com", "root", "web03").fact("recording", "events")
+                    .event(0.2, "m", "{\"event\":\"exec\",\"command\":\"rm -rf /var/cache/app\"}")
+                    .event(1.5, "m", "{\"event\":\"exit\",\"status\":0}").bytes();
+            assertEquals(201, bastion.upload(ca.url(), "rv-5", body).statusCode());
+
+            JsonNode found = search("user=carol@example.com&" + q("rm -rf /var/cache"));
+
+            assertEquals(1, found.size(), found.toString());
+            assertEquals(0.2, found.get(0).get("hits").get(0).get("offset").asDouble());
+            assertEquals("exec: rm -rf /var/cache/app", found.get(0).get("hits").get(0).get("snippet").asText());
+            assertEquals(0, search("user=carol@example.com&" + q("status")).size(), "the JSON keys are not searched");
+        }
+
+        @Test
         void badQueriesAndUnknownIdsAreRefusedClearly() throws Exception {
             assertEquals("q must have at least 3 characters", detail(ca.get("/v1/recordings?q=rm", auditor)));
             assertEquals("limit must be a whole number from 1 to 500", detail(ca.get("/v1/recordings?limit=0", auditor)));

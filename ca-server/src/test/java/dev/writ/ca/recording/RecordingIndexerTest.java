@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.ca.recording.RecordingIndexer.BadRecording;
 import dev.writ.ca.recording.RecordingIndexer.Indexed;
-import dev.writ.ca.recording.RecordingIndexer.OutputText;
+import dev.writ.ca.recording.RecordingIndexer.SearchableText;
 import dev.writ.ca.store.Recordings.Line;
 import dev.writ.ca.testing.TestCast;
 import java.nio.file.Files;
@@ -24,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class RecordingIndexerTest {
 
+    static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -34,7 +37,7 @@ class RecordingIndexerTest {
     }
 
     static List<Line> lines(Object... timesAndData) {
-        OutputText text = new OutputText();
+        SearchableText text = new SearchableText();
         for (int i = 0; i < timesAndData.length; i += 2) {
             text.output((Double) timesAndData[i], (String) timesAndData[i + 1]);
         }
@@ -59,13 +62,72 @@ class RecordingIndexerTest {
 
         @Test
         void blankLinesAreDroppedAndLongLinesSplit() {
-            List<Line> split = lines(1.0, "x".repeat(OutputText.MAX_LINE + 5) + "\n\n   \n");
-            assertEquals(List.of(OutputText.MAX_LINE, 5), split.stream().map(l -> l.text().length()).toList());
+            List<Line> split = lines(1.0, "x".repeat(SearchableText.MAX_LINE + 5) + "\n\n   \n");
+            assertEquals(List.of(SearchableText.MAX_LINE, 5), split.stream().map(l -> l.text().length()).toList());
         }
 
         @Test
         void theLastLineCountsWithoutANewline() {
             assertEquals(List.of(new Line(4000, "logout")), lines(4.0, "logout"));
+        }
+    }
+
+    @Nested
+    class Markers {
+
+        static final String EXEC = "{\"event\":\"exec\",\"command\":\"rm -rf /tmp/x\"}";
+
+        @Test
+        void theCommandOfAnExecRecordingIsALineAtItsMarkersTime() throws Exception {
+            Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01").event(0.21, "m", EXEC)
+                    .event(3.75, "m", "{\"event\":\"exit\",\"status\":0}")
+                    .event(3.75, "m", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":12}").text());
+
+            assertEquals(List.of(new Line(210, "exec: rm -rf /tmp/x")), indexed.lines());
+        }
+
+        @Test
+        void aMarkerTakesItsPlaceAmongTheOutputLinesByTime() throws Exception {
+            Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01").output(0.5, "one\r\nprompt$ ")
+                    .event(1.5, "m", EXEC).output(2.0, "\r\ntw").event(2.5, "m", EXEC).output(3.0, "o\r\n").text());
+
+            assertEquals(List.of(new Line(500, "one"), new Line(500, "prompt$"), new Line(1500, "exec: rm -rf /tmp/x"),
+                    new Line(2500, "exec: rm -rf /tmp/x"), new Line(3000, "two")), indexed.lines(),
+                    "an output line in progress is not cut by a marker");
+        }
+
+        @Test
+        void aCommandOfSeveralLinesIsSeveralLinesAndItsEscapeSequencesAreStripped() throws Exception {
+            String command = "for h in a b\ndo rm -rf /srv/$h\ndone; echo \u001b[31mred";
+            Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01")
+                    .event(1, "m", "{\"event\":\"exec\",\"command\":" + JSON.writeValueAsString(command) + "}").text());
+
+            assertEquals(List.of(new Line(1000, "exec: for h in a b"), new Line(1000, "do rm -rf /srv/$h"),
+                    new Line(1000, "done; echo red")), indexed.lines());
+        }
+
+        static Stream<Arguments> markers() {
+            return Stream.of(
+                    Arguments.of("ok/exec", EXEC, "exec: rm -rf /tmp/x"),
+                    Arguments.of("ok/subsystem", "{\"event\":\"subsystem\",\"name\":\"sftp\"}", "subsystem: sftp"),
+                    Arguments.of("ok/forward", "{\"event\":\"forward\",\"host\":\"db01\",\"port\":5432}", "forward: db01:5432"),
+                    Arguments.of("ok/forward-ipv6", "{\"event\":\"forward\",\"host\":\"::1\",\"port\":22}", "forward: [::1]:22"),
+                    Arguments.of("ok/forward-port-not-a-number", "{\"event\":\"forward\",\"host\":\"db01\",\"port\":\"pg\"}",
+                            "forward: db01:pg"),
+                    Arguments.of("none/shell", "{\"event\":\"shell\"}", null),
+                    Arguments.of("none/exit", "{\"event\":\"exit\",\"signal\":\"KILL\",\"core_dumped\":false}", null),
+                    Arguments.of("none/signal", "{\"event\":\"signal\",\"name\":\"INT\"}", null),
+                    Arguments.of("none/gap", "{\"event\":\"gap\",\"bytes_lost\":4096,\"reason\":\"disk full\"}", null),
+                    Arguments.of("none/truncated", "{\"event\":\"truncated\",\"reason\":\"bastion restarted\"}", null),
+                    Arguments.of("none/exec-without-command", "{\"event\":\"exec\",\"command\":42}", null),
+                    Arguments.of("none/plain-label", "chapter 2", null),
+                    Arguments.of("none/json-array", "[\"exec\",\"rm -rf /\"]", null));
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("markers")
+        void searchableTextOfAMarker(String name, String data, String text) {
+            assertEquals(text, MarkerText.of(data));
         }
     }
 

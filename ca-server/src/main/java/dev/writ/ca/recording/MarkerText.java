@@ -1,0 +1,57 @@
+package dev.writ.ca.recording;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What a reviewer searches for in the bastion's markers ({@code "m"} events whose data is one
+ * JSON object, see the bastion's README, "Recording"): what was run or reached, after a word that
+ * says which.
+ *
+ * <pre>
+ * {"event":"exec","command":"rm -rf /tmp/x"}      exec: rm -rf /tmp/x
+ * {"event":"subsystem","name":"sftp"}              subsystem: sftp
+ * {"event":"forward","host":"db01","port":5432}    forward: db01:5432
+ * </pre>
+ *
+ * The JSON keys, exit statuses, byte counts, signals and the reasons of gaps are nobody's search.
+ */
+final class MarkerText {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private MarkerText() {
+    }
+
+    /** The searchable text of a marker's data, or null when it has none (another kind, or not writ's JSON). */
+    static String of(String data) {
+        JsonNode marker;
+        try {
+            marker = JSON.readTree(data);
+        } catch (JsonProcessingException e) {
+            return null; // a plain label, as asciinema writes them: not the bastion's
+        }
+        if (marker == null || !marker.isObject()) {
+            return null;
+        }
+        return switch (marker.path("event").asText()) {
+            case "exec" -> labelled("exec", marker.path("command"));
+            case "subsystem" -> labelled("subsystem", marker.path("name"));
+            case "forward" -> forward(marker.path("host"), marker.path("port"));
+            default -> null;
+        };
+    }
+
+    private static String labelled(String label, JsonNode text) {
+        return text.isTextual() ? label + ": " + text.asText() : null;
+    }
+
+    private static String forward(JsonNode host, JsonNode port) {
+        if (!host.isTextual() || !(port.isNumber() || port.isTextual())) {
+            return null;
+        }
+        String name = host.asText().contains(":") ? "[" + host.asText() + "]" : host.asText();
+        return "forward: " + name + ":" + port.asText();
+    }
+}
