@@ -109,10 +109,11 @@ public final class Bastion implements AutoCloseable {
             SshClient client = upstreamClient();
             Upstream upstream = new Upstream(client, ca, authority, metrics, connecting, clock);
             started.add(upstream);
-            SessionRecorder recording = recorder != null ? recorder : ownRecorder(config, ca, credential, metrics, clock);
+            AuditTrail audit = new AuditTrail(ca);
+            SessionRecorder recording = recorder != null ? recorder : ownRecorder(config, ca, credential, metrics, clock, audit);
             AutoCloseable recordingStops = recording instanceof AutoCloseable own ? own : () -> { };
             started.add(recordingStops);
-            Sessions sessions = new Sessions(upstream, new AuditTrail(ca), recording, metrics, config.maxSessionsPerIdentity(),
+            Sessions sessions = new Sessions(upstream, audit, recording, metrics, config.maxSessionsPerIdentity(),
                     clock);
             Channels channels = new Channels(sessions, targets, check, hostKeys, recording, clock);
             client.setChannelFactories(channels.clientFactories());
@@ -143,10 +144,10 @@ public final class Bastion implements AutoCloseable {
 
     /** Recordings to the spool, uploaded to the CA or to {@code recordings.upload_url}; what a crash left is closed first. */
     private static Recorder ownRecorder(BastionConfig config, CaClient ca, BastionCredential credential, BastionMetrics metrics,
-                                        Clock clock) throws Exception {
+                                        Clock clock, AuditTrail audit) throws Exception {
         CaClient uploads = config.recordings().uploadUrl().equals(config.ca().url()) ? ca
                 : new CaClient(config.recordings().uploadUrl(), config.ca().bundle(), credential);
-        return Recorder.start(config.recordings(), uploads, credential, metrics, clock);
+        return Recorder.start(config.recordings(), uploads, credential, metrics, clock, audit::endedByCrash);
     }
 
     /**

@@ -21,6 +21,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +47,15 @@ final class CrashRecovery {
     private CrashRecovery() {
     }
 
-    /** Closes every unfinished recording; returns how many joined the upload queue. */
-    static int recover(Spool spool, BastionMetrics metrics) {
+    /**
+     * Closes every unfinished recording; returns the writ facts (session id, identity, login,
+     * target, ...) of each one that joined the upload queue.
+     */
+    static List<Map<String, String>> recover(Spool spool, BastionMetrics metrics) {
         for (Path leftover : spool.leftovers()) {
             deleteQuietly(leftover); // a recovery that was itself interrupted; its .part is still there
         }
-        int recovered = 0;
+        List<Map<String, String>> recovered = new ArrayList<>();
         for (Path part : spool.unfinished()) {
             String id = Spool.id(part);
             try {
@@ -59,9 +66,8 @@ final class CrashRecovery {
                 if (Files.exists(spool.done(id))) {
                     throw new IOException("both " + id + Spool.DONE + " and " + id + Spool.PART + " exist");
                 }
-                close(part, spool.dir().resolve(id + Spool.TMP), spool.done(id));
+                recovered.add(close(part, spool.dir().resolve(id + Spool.TMP), spool.done(id)));
                 metrics.recordingRecovered();
-                recovered++;
                 LOG.warn("recording {} was left unfinished (the bastion stopped); closed as truncated for upload", id);
             } catch (IOException | RuntimeException e) {
                 LOG.error("cannot recover recording {}: {}; moving it aside", id, e.toString());
@@ -75,15 +81,18 @@ final class CrashRecovery {
         return recovered;
     }
 
-    /** Rewrites {@code part} into {@code done} as a truncated recording. */
-    static void close(Path part, Path tmp, Path done) throws IOException {
+    /** Rewrites {@code part} into {@code done} as a truncated recording; returns its writ facts. */
+    static Map<String, String> close(Path part, Path tmp, Path done) throws IOException {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE); // only a character cut by the crash can be malformed
+        Map<String, String> facts = new LinkedHashMap<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(part), utf8));
              FileChannel channel = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                      StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
              Writer out = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8))) {
-            out.write(truncatedHeader(in.readLine()));
+            ObjectNode header = truncatedHeader(in.readLine());
+            header.get("writ").fields().forEachRemaining(fact -> facts.put(fact.getKey(), fact.getValue().asText()));
+            out.write(JSON.writeValueAsString(header));
             out.write('\n');
             double last = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -102,17 +111,18 @@ final class CrashRecovery {
         }
         Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
         Files.delete(part);
+        return facts;
     }
 
     /** The header line with {@code "truncated": "true"} among the writ facts. */
-    private static String truncatedHeader(String line) throws IOException {
+    private static ObjectNode truncatedHeader(String line) throws IOException {
         JsonNode header = line == null ? null : JSON.readTree(line);
         if (!(header instanceof ObjectNode object) || header.path("version").asInt() != 2) {
             throw new IOException("the first line is not an asciicast v2 header");
         }
         ObjectNode writ = object.get("writ") instanceof ObjectNode facts ? facts : object.putObject("writ");
         writ.put(RecordingUpload.TRUNCATED, "true");
-        return JSON.writeValueAsString(object);
+        return object;
     }
 
     /** The time of an event line, or null when it is not one. */

@@ -10,6 +10,9 @@ import dev.writ.bastion.observe.SessionControl;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.policy.RecordingMode;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +47,16 @@ public final class Recorder implements SessionRecorder, AutoCloseable {
     /**
      * Opens the spool, closes what a crash left in it, and starts writing and uploading.
      *
-     * @param uploads the client that uploads recordings: the CA, or {@code recordings.upload_url}
+     * @param uploads     the client that uploads recordings: the CA, or {@code recordings.upload_url}
+     * @param interrupted told the writ facts of every recording a crash left unfinished (its session ended with the crash)
      */
     public static Recorder start(BastionConfig.Recordings config, CaClient uploads, BastionCredential credential,
-                                 BastionMetrics metrics, Clock clock) {
+                                 BastionMetrics metrics, Clock clock, Consumer<List<Map<String, String>>> interrupted) {
         Spool spool = Spool.open(config.spool());
-        int recovered = CrashRecovery.recover(spool, metrics);
+        List<Map<String, String>> left = CrashRecovery.recover(spool, metrics);
+        if (!left.isEmpty()) {
+            interrupted.accept(left);
+        }
         Uploader uploader = new Uploader(spool, uploads, credential, metrics, config.uploadAttempts(),
                 config.uploadBackoffDuration(), config.uploadTimeoutDuration());
         Flusher flusher = new Flusher(spool, metrics, uploader::wake);
@@ -57,7 +64,7 @@ public final class Recorder implements SessionRecorder, AutoCloseable {
         flusher.start();
         uploader.start();
         LOG.info("recording to {} ({} left unfinished by the last run, closed as truncated), uploading to {}", spool.dir(),
-                recovered, config.uploadUrl());
+                left.size(), config.uploadUrl());
         return new Recorder(spool, flusher, uploader, metrics, clock);
     }
 

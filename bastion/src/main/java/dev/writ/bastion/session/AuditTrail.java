@@ -5,9 +5,11 @@ import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.ca.CaClient;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.protocol.api.BastionAuditEvent;
+import dev.writ.protocol.recording.RecordingUpload;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The bastion's events for the CA's audit log; sending never blocks or fails a session. */
@@ -62,6 +64,34 @@ public final class AuditTrail {
             details.put("recording_problem", printable(lost.reason()));
         }
         send("session.ended", "ok", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
+    }
+
+    /**
+     * The sessions a crash (or kill -9) of the bastion ended, as their unfinished recordings tell:
+     * one {@code session.ended} each, reason {@code bastion_stopped}, so that the audit log closes
+     * what it opened. Sessions without a recording leave no trace to report.
+     */
+    public void endedByCrash(List<Map<String, String>> recordings) {
+        Map<String, Map<String, String>> sessions = new LinkedHashMap<>();
+        for (Map<String, String> facts : recordings) {
+            String id = facts.get(RecordingUpload.SESSION_ID);
+            if (id != null) {
+                sessions.putIfAbsent(id, facts);
+            }
+        }
+        for (Map.Entry<String, Map<String, String>> session : sessions.entrySet()) {
+            Map<String, String> facts = session.getValue();
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("session_id", printable(session.getKey()));
+            for (String fact : List.of(RecordingUpload.LOGIN, RecordingUpload.TARGET, RecordingUpload.SERIAL)) {
+                if (facts.get(fact) != null) {
+                    details.put(fact, printable(facts.get(fact)));
+                }
+            }
+            details.put("detail", "the bastion stopped during the session; its recordings end at their last flush");
+            ca.audit(new BastionAuditEvent("session.ended", "error", printable(facts.getOrDefault(RecordingUpload.IDENTITY,
+                    "unknown")), facts.get(RecordingUpload.CLIENT_ADDRESS), "bastion_stopped", details));
+        }
     }
 
     private static Map<String, String> details(Grant grant, String sessionId) {

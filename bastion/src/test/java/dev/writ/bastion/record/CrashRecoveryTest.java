@@ -37,8 +37,11 @@ class CrashRecoveryTest {
                 + "[1.25, \"o\", \"world\\r\\n\"]\n"
                 + "[1.75, \"o\", \"cut sh");
 
-        assertEquals(1, CrashRecovery.recover(spool, new BastionMetrics()));
+        List<Map<String, String>> recovered = CrashRecovery.recover(spool, new BastionMetrics());
 
+        assertEquals(1, recovered.size());
+        assertEquals("s1", recovered.get(0).get("session_id"), "the facts of its session, for the audit log");
+        assertEquals("web01", recovered.get(0).get("target"));
         assertFalse(Files.exists(spool.part("s1-1")));
         Asciicast.Recording cast = Asciicast.read(new StringReader(Files.readString(spool.done("s1-1"))));
         assertEquals("true", cast.header().writ().get("truncated"));
@@ -57,7 +60,7 @@ class CrashRecoveryTest {
     void aRecordingWithoutAWholeHeaderIsMovedAsideWithTheReason() throws Exception {
         Files.writeString(spool.part("s2-1"), "{\"version\": 2, \"wid");
 
-        assertEquals(0, CrashRecovery.recover(spool, new BastionMetrics()));
+        assertEquals(0, CrashRecovery.recover(spool, new BastionMetrics()).size());
 
         assertEquals(List.of(), spool.finished());
         assertTrue(Files.exists(spool.dir().resolve("rejected/s2-1.cast")));
@@ -70,7 +73,7 @@ class CrashRecoveryTest {
         Files.writeString(spool.dir().resolve("s4-1" + Spool.TMP), HEADER + "\n[0.1, \"o\", \"half");
         Files.writeString(spool.part("s4-1"), HEADER + "\n[0.1, \"o\", \"whole\"]\n");
 
-        assertEquals(1, CrashRecovery.recover(spool, new BastionMetrics()));
+        assertEquals(1, CrashRecovery.recover(spool, new BastionMetrics()).size());
 
         assertEquals(List.of(spool.done("s4-1")), spool.finished());
         assertEquals(List.of(), spool.unfinished());
@@ -82,7 +85,7 @@ class CrashRecoveryTest {
         String finished = HEADER + "\n[0.1, \"o\", \"done\"]\n";
         Files.writeString(spool.done("s5-1"), finished);
 
-        assertEquals(0, CrashRecovery.recover(spool, new BastionMetrics()));
+        assertEquals(0, CrashRecovery.recover(spool, new BastionMetrics()).size());
 
         assertEquals(finished, Files.readString(spool.done("s5-1")));
     }

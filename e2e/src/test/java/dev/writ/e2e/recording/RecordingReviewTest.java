@@ -147,10 +147,16 @@ class RecordingReviewTest {
             Asciicast.Event last = cast.events().get(cast.events().size() - 1);
             assertEquals("truncated", JSON.readTree(last.data()).get("event").asText(), last.toString());
 
-            // the audit log has the session's start (reported before the kill) and the truncated upload
+            // the audit log has the session's start (reported before the kill), its end (reported by the
+            // restarted bastion from the unfinished recording) and the truncated upload
             String sessionId = found.get("session_id").asText();
             assertTrue(auditEvents("bastion.session.started").stream()
                     .anyMatch(e -> sessionId.equals(e.at("/details/session_id").asText())), "no bastion.session.started");
+            JsonNode ended = auditEvents("bastion.session.ended").stream()
+                    .filter(e -> sessionId.equals(e.at("/details/session_id").asText())).findFirst().orElseThrow();
+            assertEquals("bastion_stopped", ended.at("/details/reason").asText(), ended.toString());
+            assertEquals("alice@example.com", ended.get("actor").asText());
+            assertEquals("error", ended.get("outcome").asText());
             JsonNode stored = auditEvents("recording.stored").stream()
                     .filter(e -> id.equals(e.at("/details/id").asText())).findFirst().orElseThrow();
             assertEquals("bastion:" + RunningBastion.NAME, stored.get("actor").asText());
