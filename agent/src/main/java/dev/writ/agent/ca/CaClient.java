@@ -91,6 +91,24 @@ public final class CaClient {
         return send(request("/v1/ca/known_hosts").GET().build()).body();
     }
 
+    /** {@code GET /v1/krl}: the OpenSSH KRL of everything the CA revoked. */
+    public byte[] krl() throws WritException {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(base.resolve("/v1/krl")).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new WritException(Exit.CA_UNREACHABLE, "cannot reach the CA at " + base + ": " + Http.reason(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
+        }
+        if (response.statusCode() != 200) {
+            throw new CaRefusedException(response.statusCode(), "GET /v1/krl answered HTTP " + response.statusCode());
+        }
+        return response.body();
+    }
+
     /** Asks for a certificate for {@code requested.publicKey()}, proving who we are with {@code idToken}. */
     public CertificateResponse issueUserCertificate(String idToken, UserCertRequest requested) throws WritException {
         return json(send(post(authorized("/v1/certs/user", idToken), requested)), CertificateResponse.class);

@@ -5,6 +5,7 @@ import dev.writ.agent.Exit;
 import dev.writ.agent.WritException;
 import dev.writ.agent.identity.AgentLog;
 import dev.writ.agent.identity.OnDemandIdentity;
+import dev.writ.agent.identity.RevocationWatch;
 import dev.writ.agent.oidc.IdToken;
 import dev.writ.agent.sshagent.AgentClient;
 import dev.writ.agent.sshagent.AgentServer;
@@ -28,6 +29,8 @@ public final class AgentCommand implements Callable<Integer> {
 
     /** Agent requests wait for the CA and the identity provider: not as long as a command does. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
+    /** The KRL is read on the way of an ssh: a CA slow to answer must not hold it up long. */
+    static final Duration KRL_TIMEOUT = Duration.ofSeconds(2);
     /** sun_path is 108 bytes on Linux (104 on the BSDs), the final NUL included. */
     static final int MAX_SOCKET_PATH = 103;
 
@@ -82,7 +85,7 @@ public final class AgentCommand implements Callable<Integer> {
             }
         }
         OnDemandIdentity identity = new OnDemandIdentity(client.certifier(FETCH_TIMEOUT), client.tokens(), ttl,
-                client.env().clock(), log);
+                client.env().clock(), log, new RevocationWatch(client.ca(KRL_TIMEOUT), client.env().clock()));
         AgentServer server;
         try {
             server = AgentServer.start(path, identity, log::info);

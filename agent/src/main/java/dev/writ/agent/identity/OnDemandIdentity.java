@@ -20,7 +20,8 @@ import java.util.Set;
  * certificate is missing or expires within {@link #RENEW_BEFORE}, a new key is certified (the
  * stored ID token, or a silently refreshed one). When that needs the user (no tokens, the
  * refresh token refused), the agent says so once in its log and in {@code writ status}, and
- * lists no identity, so ssh goes on with its other ones.
+ * lists no identity, so ssh goes on with its other ones. A certificate the CA revoked (a grant
+ * that ended early, an admin) is dropped and replaced the same way ({@link RevocationWatch}).
  */
 public final class OnDemandIdentity implements IdentitySource {
 
@@ -36,13 +37,16 @@ public final class OnDemandIdentity implements IdentitySource {
     private final String ttl;
     private final Clock clock;
     private final AgentLog log;
+    private final RevocationWatch revocations;
     /** The newest key first; older ones stay until they expire, for a signature asked just after a renewal. */
     private final Deque<AgentKey> keys = new ArrayDeque<>();
     private String problem;
     private Instant retryAfter = Instant.MIN;
 
-    public OnDemandIdentity(Certifier certifier, TokenStore tokens, String ttl, Clock clock, AgentLog log) {
+    public OnDemandIdentity(Certifier certifier, TokenStore tokens, String ttl, Clock clock, AgentLog log,
+                            RevocationWatch revocations) {
         this.certifier = certifier;
+        this.revocations = revocations;
         this.tokens = tokens;
         this.ttl = ttl;
         this.clock = clock;
@@ -59,9 +63,23 @@ public final class OnDemandIdentity implements IdentitySource {
             return List.of();
         }
         AgentKey current = keys.peekFirst();
+        if (current != null && revocations.revoked(current.certificate())) {
+            keys.remove(current);
+            log.info("certificate serial " + current.certificate().serial() + " was revoked at the CA (an access grant"
+                    + " that ended, or an admin); fetching a new one");
+            current = null;
+        }
         boolean fresh = current != null && current.certificate().remaining(clock).compareTo(RENEW_BEFORE) > 0;
         if (!fresh && (current == null || !clock.instant().isBefore(retryAfter))) {
             fetch();
+            AgentKey fetched = keys.peekFirst();
+            if (fetched != null && fetched != current && revocations.revoked(fetched.certificate())) {
+                // every certificate of this identity or key is revoked: do not fetch again on every ssh
+                keys.remove(fetched);
+                retryAfter = clock.instant().plus(RETRY_AFTER);
+                report("the CA revoked the new certificate too (serial " + fetched.certificate().serial() + ", key id "
+                        + fetched.certificate().keyId() + "): ask a writ admin", null);
+            }
         }
         current = keys.peekFirst();
         return current == null ? List.of() : List.of(current);

@@ -17,8 +17,11 @@ import dev.writ.ca.testing.Processes;
 import dev.writ.ca.testing.Sshd;
 import dev.writ.ca.testing.TestCa;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,6 +110,52 @@ class OnDemandSshTest {
             Certificate renewed = served(agent);
             assertNotEquals(before.serial(), renewed.serial());
             assertFalse(KeyUtils.compareKeys(before.certifiedKey(), renewed.certifiedKey()), "a new key for every certificate");
+        }
+    }
+
+    /** Revokes as writ does when a grant ends early: a row in the CA's append-only revocations table. */
+    static void revoke(String column, String value) throws Exception {
+        try (Connection c = ca.sql(); PreparedStatement insert = c.prepareStatement("INSERT INTO revocations (" + column
+                + ", reason, revoked_by, revoked_at) VALUES (?, 'test', 'test', 0)")) {
+            insert.setString(1, value);
+            insert.executeUpdate();
+        }
+    }
+
+    @Test
+    void aRevokedCertificateIsReplacedAtTheNextSshInsteadOfBeingOfferedUntilItExpires() throws Exception {
+        try (RunningAgent agent = env.startAgent(null)) {
+            assertEquals(0, ssh("true").exitCode());
+            Certificate before = served(agent);
+
+            revoke("serial", Long.toString(Long.parseUnsignedLong(before.serial())));
+            env.clock().advance(Duration.ofSeconds(11)); // past the agent's KRL check interval
+            Processes.Result after = ssh("echo replaced");
+
+            assertEquals(0, after.exitCode(), after.output() + env.agentLog());
+            assertEquals("replaced\n", after.output());
+            assertEquals(2, fetches(), env.agentLog());
+            assertNotEquals(before.serial(), served(agent).serial());
+            assertTrue(env.agentLog().contains("certificate serial " + before.serial() + " was revoked at the CA"),
+                    env.agentLog());
+        }
+    }
+
+    @Test
+    void whenEveryCertificateOfTheIdentityIsRevokedTheAgentSaysSoAndOffersNone() throws Exception {
+        TestEnv carol = TestEnv.in(dir.resolve("carol")).browser(HttpBrowser.following());
+        assertEquals(0, carol.run("configure", "--ca", ca.url()).exit());
+        idp.nextLoginAs("carol@example.com", List.of("engineering"));
+        assertEquals(0, carol.run("login").exit());
+        revoke("key_id", "carol@example.com");
+        try (RunningAgent agent = carol.startAgent(null)) {
+            Processes.Result refused = Programs.ssh(carol.agentSocket(), sshd.port(), Policies.LOGIN, "echo should-not-run");
+
+            assertNotEquals(0, refused.exitCode(), refused.output());
+            assertTrue(carol.agentLog().contains("the CA revoked the new certificate too"), carol.agentLog());
+            assertTrue(carol.agentLog().contains("key id carol@example.com): ask a writ admin"), carol.agentLog());
+            assertEquals(1, carol.agentLog().lines().filter(line -> line.contains("new certificate for carol")).count(),
+                    "one fetch, not one per ssh attempt: " + carol.agentLog());
         }
     }
 
