@@ -1,7 +1,8 @@
 'use strict';
 /*
  * The review pages, one hash route each: #/sessions (filters and full-text search), #/play/ID
- * (the player, ?t= seeks), #/requests (access requests the user may review) and #/audit. The
+ * (the player, ?t= seeks), #/live (sessions open now, which admins may end), #/requests (access
+ * requests the user may review) and #/audit. The
  * pages hold no data of their own: every call goes to the CA's JSON API with the ID token, and
  * the CA decides what this user may see. Built with DOM calls only (no innerHTML), for a strict
  * Content-Security-Policy and no markup from recorded output.
@@ -217,6 +218,45 @@ const App = (() => {
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
+  // ---- #/live: the sessions open at the bastions now; admins may end one, with a reason
+
+  async function live() {
+    const list = el('div', { id: 'live' }, message('Loading…'));
+    show(el('h1', {}, 'Live sessions'), list);
+    try {
+      const open = (await (await api('v1/sessions')).json()).sessions;
+      list.replaceChildren(open.length ? el('table', { class: 'live' },
+        el('thead', {}, el('tr', {}, ['Started', 'Identity', 'Login@target', 'From', 'Bastion', ''].map(h => el('th', {}, h)))),
+        el('tbody', {}, open.map(liveSession))) : message('No live sessions.'));
+    } catch (error) {
+      list.replaceChildren(message(error.status === 403 ? 'Only auditors may list live sessions.' : error.message, 'error'));
+    }
+  }
+
+  function liveSession(s) {
+    const reason = el('input', { type: 'text', class: 'reason', placeholder: 'reason (required)' });
+    const outcome = el('span', { class: 'outcome' });
+    const button = el('button', { type: 'button', class: 'end' }, 'End session');
+    button.addEventListener('click', async () => {
+      if (!reason.value.trim()) {
+        outcome.textContent = 'A reason is required: the engineer reads it, the audit log keeps it.';
+        return;
+      }
+      try {
+        const ended = await (await api('v1/sessions/' + encodeURIComponent(s.id) + '?reason='
+          + encodeURIComponent(reason.value), { method: 'DELETE' })).json();
+        outcome.textContent = ended.ended ? 'ended' : 'the bastion was told; not confirmed yet';
+        button.disabled = true;
+        reason.disabled = true;
+      } catch (error) {
+        outcome.textContent = error.message;
+      }
+    });
+    return el('tr', { class: 'live-session', 'data-id': s.id }, el('td', {}, when(s.started)), el('td', {}, s.identity),
+      el('td', {}, s.login + '@' + s.target), el('td', {}, s.client_address), el('td', {}, s.bastion),
+      el('td', { class: 'actions' }, reason, button, outcome));
+  }
+
   // ---- #/requests: pending access requests this user may review
 
   async function requests() {
@@ -318,6 +358,8 @@ const App = (() => {
     }
     if (path.startsWith('/play/')) {
       await play(decodeURIComponent(path.slice('/play/'.length)), params);
+    } else if (path === '/live') {
+      await live();
     } else if (path === '/requests') {
       await requests();
     } else if (path === '/audit') {

@@ -10,13 +10,20 @@ import dev.writ.ca.testing.TestCa;
 import dev.writ.ca.testing.TestCast;
 import java.io.File;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
@@ -75,12 +82,15 @@ class WebUiBrowserTest {
                   max_duration: 2h
             auditors:
               - match: { groups: [security] }
+            admins:
+              - match: { groups: [security] }
             """;
 
     @TempDir
     static Path dir;
     MockOAuth2Server idp;
     TestCa ca;
+    RecordingBastion bastion;
     ChromeDriver browser;
     WebDriverWait wait;
 
@@ -94,7 +104,7 @@ class WebUiBrowserTest {
         idp = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(), Set.of(hal)));
         idp.start(InetAddress.getByName("127.0.0.1"), 0);
         String issuer = idp.issuerUrl("idp").toString().replaceAll("/$", "");
-        RecordingBastion bastion = RecordingBastion.generate("bastion-1");
+        bastion = RecordingBastion.generate("bastion-1");
         ca = TestCa.start(dir.resolve("ca"), issuer, POLICY, Clock.systemUTC(), bastion.config(), GrantEndedListener.NONE);
         assertEquals(201, bastion.upload(ca.url(), "rec-web01-1", session()).statusCode());
         browser = chromium();
@@ -222,6 +232,48 @@ class WebUiBrowserTest {
         assertTrue(table.getText().contains("recording.viewed hal@example.com ok"), table.getText());
         assertTrue(table.getText().contains("recording.stored bastion:bastion-1 ok"), table.getText());
         screenshot("audit");
+        assertNoContentSecurityPolicyViolations();
+    }
+
+    /** The bastion's sync: the sessions it holds; answered when the CA has news for it, else after {@code waitSeconds}. */
+    CompletableFuture<HttpResponse<String>> sync(String sessionsJson, int waitSeconds) throws Exception {
+        String body = "{\"krl_version\":0,\"wait_seconds\":" + waitSeconds + ",\"sessions\":" + sessionsJson + "}";
+        return HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(ca.url() + "/v1/bastion/sync"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + bastion.token(Instant.now()))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(4)
+    void theLivePageListsASessionAndEndsItWithAReason() throws Exception {
+        CompletableFuture<HttpResponse<String>> held = sync("[{\"id\":\"s-live-1\",\"identity\":\"alice@example.com\","
+                + "\"login\":\"root\",\"target\":\"web01.prod\",\"client_address\":\"10.1.2.3\","
+                + "\"started\":\"2026-11-21T10:00:00Z\",\"serial\":\"42\"}]", 20);
+
+        var hal = idp.issueToken("idp", "hal", new DefaultOAuth2TokenCallback("idp", "hal", "JWT", List.of("writ"),
+                Map.of("email", "hal@example.com", "groups", List.of("security")), 3600)).serialize();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!ca.get("/v1/sessions", hal).body().contains("s-live-1")) { // the sync is on its way
+            assertTrue(System.nanoTime() < deadline, "the CA did not list the bastion's session");
+            Thread.sleep(50);
+        }
+        browser.get(ca.url() + "/ui/#/live");
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr.live-session")));
+        assertTrue(row.getText().contains("alice@example.com root@web01.prod 10.1.2.3 bastion-1"), row.getText());
+        row.findElement(By.cssSelector("button.end")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr.live-session .outcome"),
+                "A reason is required"));
+        assertFalse(held.isDone(), "nothing was sent without a reason");
+
+        row.findElement(By.cssSelector("input.reason")).sendKeys("INC-4711 is over");
+        row.findElement(By.cssSelector("button.end")).click();
+        HttpResponse<String> told = held.get(10, TimeUnit.SECONDS); // the bastion hears of it at once
+        assertTrue(told.body().contains("{\"id\":\"s-live-1\",\"by\":\"hal@example.com\",\"reason\":\"INC-4711 is over\"}"),
+                told.body());
+        sync("[]", 0).get(10, TimeUnit.SECONDS); // and reports it closed
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("tr.live-session .outcome"), "ended"));
+        assertFalse(row.findElement(By.cssSelector("button.end")).isEnabled(), "ended once");
+        screenshot("live-sessions");
         assertNoContentSecurityPolicyViolations();
     }
 
