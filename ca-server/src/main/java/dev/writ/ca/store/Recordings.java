@@ -65,8 +65,14 @@ public final class Recordings {
     public record Insert(StoredRecording recording, boolean created) {
     }
 
+    /** The lines and characters of text indexed in one transaction of the store. */
+    static final int CHUNK_LINES = 20_000;
+    static final int CHUNK_CHARS = 1 << 20;
+
     private final Store store;
     private final Connection read;
+    /** The highest seq reserved by this process; read from the store at first use. */
+    private long lastSeq = -1;
 
     Recordings(Store store, Connection read) {
         this.store = store;
@@ -74,23 +80,83 @@ public final class Recordings {
     }
 
     /**
-     * Stores the recording, its lines and its audit event in one transaction; when a recording
-     * with this id is stored already, changes nothing and returns that one.
+     * Stores the recording: its lines first, in transactions of at most {@link #CHUNK_LINES} lines
+     * or {@link #CHUNK_CHARS} characters, so that the store's other writes (certificates being
+     * issued) go between them even for a recording of hundreds of megabytes; then the recording's
+     * row and its audit event in one transaction. Until that last one commits the lines are found
+     * by no search (searches join the row). When a recording with this id is stored already,
+     * changes nothing and returns that one.
      */
     public Insert insert(StoredRecording recording, List<Line> lines, AuditEvent event) throws StoreException {
         if (lines.size() > MAX_LINES) {
             throw new IllegalArgumentException("at most " + MAX_LINES + " lines per recording");
         }
-        return store.write(c -> {
-            Optional<StoredRecording> existing = find(c, recording.id());
-            if (existing.isPresent()) {
-                return new Insert(existing.get(), false);
+        Optional<StoredRecording> stored = find(recording.id());
+        if (stored.isPresent()) {
+            return new Insert(stored.get(), false); // a repeated upload: nothing to index again
+        }
+        long seq = reserveSeq();
+        try {
+            for (int from = 0; from < lines.size(); ) {
+                int start = from;
+                int end = chunkEnd(lines, from);
+                store.write(c -> {
+                    insertLines(c, seq, lines, start, end);
+                    return null;
+                });
+                from = end;
             }
-            long seq = insertRow(c, recording);
-            insertLines(c, seq, lines);
-            store.append(event);
-            return new Insert(recording.withSeq(seq), true);
-        });
+            return store.write(c -> {
+                Optional<StoredRecording> existing = find(c, recording.id());
+                if (existing.isPresent()) { // stored by a concurrent upload of the same id meanwhile
+                    deleteLines(c, seq);
+                    return new Insert(existing.get(), false);
+                }
+                StoredRecording row = recording.withSeq(seq);
+                insertRow(c, row);
+                store.append(event);
+                return new Insert(row, true);
+            });
+        } catch (StoreException e) {
+            try {
+                store.write(c -> {
+                    deleteLines(c, seq); // lines without a row are never found; this only saves their space
+                    return null;
+                });
+            } catch (StoreException ignored) {
+                // the store is failing: the orphaned lines stay invisible
+            }
+            throw e;
+        }
+    }
+
+    /** The last line (exclusive) of the chunk that starts at {@code from}. */
+    private static int chunkEnd(List<Line> lines, int from) {
+        int end = from;
+        long chars = 0;
+        while (end < lines.size() && end - from < CHUNK_LINES && chars < CHUNK_CHARS) {
+            chars += lines.get(end).text().length();
+            end++;
+        }
+        return end;
+    }
+
+    /**
+     * A seq for a new recording, never used before: above every stored row and every line
+     * written (lines of an upload that failed may be left without their row).
+     */
+    private synchronized long reserveSeq() throws StoreException {
+        if (lastSeq < 0) {
+            try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT max(coalesce((SELECT max(seq) FROM recordings), 0),"
+                            + " coalesce((SELECT max(rowid) FROM recording_text), 0) >> " + LINE_BITS + ")")) {
+                rs.next();
+                lastSeq = rs.getLong(1);
+            } catch (SQLException e) {
+                throw new StoreException("cannot read recordings", e);
+            }
+        }
+        return ++lastSeq;
     }
 
     public synchronized Optional<StoredRecording> find(String id) throws StoreException {
@@ -188,13 +254,14 @@ public final class Recordings {
         }
     }
 
-    private static long insertRow(Connection c, StoredRecording r) throws SQLException {
+    private static void insertRow(Connection c, StoredRecording r) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("""
-                INSERT INTO recordings (id, session_id, identity, login, target, serial, grant_id, client_address,
+                INSERT INTO recordings (seq, id, session_id, identity, login, target, serial, grant_id, client_address,
                                         started_at, ended_at, size, truncated, width, height, sha256, signature,
                                         bastion, bastion_key, file, stored_at, lines)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
             int i = 1;
+            insert.setLong(i++, r.seq());
             insert.setString(i++, r.id());
             insert.setString(i++, r.sessionId());
             insert.setString(i++, r.identity());
@@ -218,22 +285,26 @@ public final class Recordings {
             insert.setInt(i, r.lines());
             insert.executeUpdate();
         }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT last_insert_rowid()")) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
-    private static void insertLines(Connection c, long seq, List<Line> lines) throws SQLException {
+    private static void insertLines(Connection c, long seq, List<Line> lines, int from, int to) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO recording_text (rowid, text, offset_ms) VALUES (?, ?, ?)")) {
             long base = seq << LINE_BITS;
-            for (int n = 0; n < lines.size(); n++) {
+            for (int n = from; n < to; n++) {
                 insert.setLong(1, base + n);
                 insert.setString(2, lines.get(n).text());
                 insert.setLong(3, lines.get(n).offsetMs());
                 insert.executeUpdate();
             }
+        }
+    }
+
+    private static void deleteLines(Connection c, long seq) throws SQLException {
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM recording_text WHERE rowid BETWEEN ? AND ?")) {
+            delete.setLong(1, seq << LINE_BITS);
+            delete.setLong(2, ((seq + 1) << LINE_BITS) - 1);
+            delete.executeUpdate();
         }
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,10 +30,11 @@ class RecordingsTest {
     Path dir;
     Store store;
     Recordings recordings;
+    final AtomicLong commits = new AtomicLong();
 
     @BeforeEach
     void open() throws Exception {
-        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> { });
+        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> commits.incrementAndGet());
         recordings = store.recordings();
     }
 
@@ -98,6 +100,41 @@ class RecordingsTest {
             assertEquals("alice@example.com", again.recording().identity());
             assertEquals(events, store.auditEvents(0, 1000).size());
             assertTrue(recordings.search(text("second")).isEmpty());
+        }
+
+        @Test
+        void aLongRecordingIsIndexedInSeveralTransactionsAndFoundToItsLastLine() throws Exception {
+            int total = Recordings.CHUNK_LINES * 2 + 5;
+            List<Line> lines = IntStream.range(0, total).mapToObj(n -> new Line(n, "line " + n + " of a long log")).toList();
+            long commitsBefore = commits.get();
+
+            Recordings.Insert insert = recordings.insert(recording("long", "alice@example.com", "web01", T0, 90), lines,
+                    stored("long"));
+
+            assertTrue(insert.created());
+            assertTrue(commits.get() - commitsBefore >= 4, "three chunks of lines, then the row: "
+                    + (commits.get() - commitsBefore) + " commits");
+            List<Match> found = recordings.search(text("line " + (total - 1) + " of"));
+            assertEquals(List.of("long"), ids(found));
+            assertEquals(total - 1, found.get(0).hits().get(0).offsetMs());
+        }
+
+        @Test
+        void linesLeftWithoutTheirRowAreNeverFoundNorOverwritten() throws Exception {
+            store.write(c -> { // what an upload that failed half-way leaves behind
+                try (var orphan = c.prepareStatement("INSERT INTO recording_text (rowid, text, offset_ms) VALUES (?, ?, 0)")) {
+                    orphan.setLong(1, 7L << 24);
+                    orphan.setString(2, "orphaned text");
+                    orphan.executeUpdate();
+                }
+                return null;
+            });
+
+            Recordings.Insert insert = insert(recording("r1", "alice@example.com", "web01", T0, 90), new Line(1, "fresh"));
+
+            assertTrue(insert.recording().seq() > 7, "a seq above the orphaned lines: " + insert.recording().seq());
+            assertEquals(List.of("r1"), ids(recordings.search(text("fresh"))));
+            assertTrue(recordings.search(text("orphaned")).isEmpty());
         }
 
         @Test
