@@ -13,9 +13,11 @@ import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.revocation.RevocationService;
 import dev.writ.ca.revocation.RevokeOnGrantEnd;
 import dev.writ.ca.session.BastionServices;
+import dev.writ.ca.session.Revocations;
 import dev.writ.ca.recording.RecordingServices;
 import dev.writ.ca.sign.OpenSshCertificateSigner;
 import dev.writ.ca.store.Store;
+import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.webhook.Webhooks;
 import dev.writ.policy.Policy;
@@ -99,12 +101,23 @@ public final class Main implements Callable<Integer> {
         var revokeOnGrantEnd = new RevokeOnGrantEnd(store.revocations(), clock);
         var access = new AccessService(policy, store, clock, webhooks, revokeOnGrantEnd.andThen(alsoTell));
         var revocations = new RevocationService(store, access, keys, clock);
-        var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access);
+        Revocations revoked;
+        try {
+            revoked = Revocations.openSqlite(config.sqlitePath(), keys, clock);
+        } catch (StoreException e) {
+            access.close();
+            webhooks.close();
+            store.close();
+            throw new StartupException(e.getMessage());
+        }
+        var userCertificates = new UserCertificateService(policy, signer, store, clock, metrics, access,
+                revoked::revokesNewCertificate);
         var hosts = HostServices.create(policy, signer, keys.host(), store, clock, metrics);
         RecordingServices recordings;
         try {
             recordings = RecordingServices.create(config, store, clock);
         } catch (java.io.IOException e) {
+            revoked.close();
             access.close();
             webhooks.close();
             store.close();
@@ -112,8 +125,9 @@ public final class Main implements Callable<Integer> {
         }
         BastionServices bastions;
         try {
-            bastions = BastionServices.create(config, keys, store, policy, signer, metrics, clock);
+            bastions = BastionServices.create(config, keys, store, revoked, policy, signer, metrics, clock);
         } catch (Exception e) {
+            revoked.close();
             access.close();
             webhooks.close();
             store.close();

@@ -72,14 +72,6 @@ public final class OnDemandIdentity implements IdentitySource {
         boolean fresh = current != null && current.certificate().remaining(clock).compareTo(RENEW_BEFORE) > 0;
         if (!fresh && (current == null || !clock.instant().isBefore(retryAfter))) {
             fetch();
-            AgentKey fetched = keys.peekFirst();
-            if (fetched != null && fetched != current && revocations.revoked(fetched.certificate())) {
-                // every certificate of this identity or key is revoked: do not fetch again on every ssh
-                keys.remove(fetched);
-                retryAfter = clock.instant().plus(RETRY_AFTER);
-                report("the CA revoked the new certificate too (serial " + fetched.certificate().serial() + ", key id "
-                        + fetched.certificate().keyId() + "): ask a writ admin", null);
-            }
         }
         current = keys.peekFirst();
         return current == null ? List.of() : List.of(current);

@@ -54,10 +54,20 @@ public final class UserCertificateService {
     private final Clock clock;
     private final CaMetrics metrics;
     private final ActiveGrants activeGrants;
+    private final RevokedAtIssuance revoked;
     private final Serials serials = new Serials();
 
+    /** Whether a certificate with this key id, or for this key, would be revoked the moment it was issued. */
+    @FunctionalInterface
+    public interface RevokedAtIssuance {
+        RevokedAtIssuance NONE = (keyId, key) -> false;
+
+        boolean revokes(String keyId, PublicKey key) throws StoreException;
+    }
+
     public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics,
-                                  ActiveGrants activeGrants) {
+                                  ActiveGrants activeGrants, RevokedAtIssuance revoked) {
+        this.revoked = revoked;
         this.policy = policy;
         this.signer = signer;
         this.store = store;
@@ -67,7 +77,7 @@ public final class UserCertificateService {
     }
 
     public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics) {
-        this(policy, signer, store, clock, metrics, ActiveGrants.NONE);
+        this(policy, signer, store, clock, metrics, ActiveGrants.NONE, RevokedAtIssuance.NONE);
     }
 
     public CertificateResponse issue(VerifiedToken token, UserCertRequest requested, String clientAddress)
@@ -83,6 +93,10 @@ public final class UserCertificateService {
                 grants.stream().map(ActiveGrants.Grant::role).collect(Collectors.toSet()));
         if (!decision.allowed()) {
             throw RequestRefused.forbidden("policy_denied", "no certificate for " + identity.name() + ": " + decision.reason());
+        }
+        if (revoked.revokes(identity.name(), publicKey)) {
+            throw RequestRefused.forbidden("revoked", "certificates for " + identity.name()
+                    + " or for this key are revoked at this CA; ask a writ admin");
         }
         UserGrant grant = decision.grant();
         // 3. narrow to what was asked, never widen; never past the end of a grant it carries

@@ -26,10 +26,8 @@ public record BastionServices(BastionAssertions assertions, SessionCertificateSe
                               Revocations revocations, PolicyFiles policyFiles, LiveSessions liveSessions)
         implements AutoCloseable {
 
-    public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Policy policy,
-                                         CertificateSigner signer, CaMetrics metrics, Clock clock)
-            throws StoreException, IOException {
-        Revocations revocations = Revocations.openSqlite(config.sqlitePath(), keys, clock);
+    public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Revocations revocations, Policy policy,
+                                         CertificateSigner signer, CaMetrics metrics, Clock clock) throws IOException {
         var presented = new PresentedCertificates(keys, store, revocations, clock);
         LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock);
         return new BastionServices(new BastionAssertions(config.bastions(), clock),

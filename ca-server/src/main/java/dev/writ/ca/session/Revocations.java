@@ -26,11 +26,16 @@ import org.sqlite.SQLiteConfig;
  */
 public final class Revocations implements AutoCloseable {
 
+    /** How long issuance trusts the KRL it read last (revocations by key id or key are rare). */
+    static final long RECENT_NANOS = 200_000_000L;
+
     private final Connection connection;
     private final CaKeyRing keys;
     private final Clock clock;
     private long cachedVersion = -1;
     private Krl cached;
+    private Krl recent;
+    private long recentAt;
 
     private Revocations(Connection connection, CaKeyRing keys, Clock clock) {
         this.connection = connection;
@@ -63,6 +68,23 @@ public final class Revocations implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot read revocations", e);
         }
+    }
+
+    /**
+     * Whether a certificate with this key id, or for this key, would be revoked the moment it
+     * was issued: the CA refuses to issue it. Reads the KRL at most every {@link #RECENT_NANOS}.
+     */
+    public boolean revokesNewCertificate(String keyId, PublicKey key) throws StoreException {
+        Krl current = recentKrl();
+        return current.revokesKey(key) || current.certificates().stream().anyMatch(section -> section.keyIds().contains(keyId));
+    }
+
+    private synchronized Krl recentKrl() throws StoreException {
+        if (recent == null || System.nanoTime() - recentAt > RECENT_NANOS) {
+            recent = krl();
+            recentAt = System.nanoTime();
+        }
+        return recent;
     }
 
     /**

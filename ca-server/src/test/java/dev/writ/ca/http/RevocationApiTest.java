@@ -300,6 +300,29 @@ class RevocationApiTest {
         }
 
         @Test
+        void noNewCertificateIsIssuedForARevokedKeyIdOrKey() throws Exception {
+            String kim = someone("kim");
+            String kimsToken = token(kim, "engineering");
+            certificate(kimsToken, null);
+            revoked(Map.of("key_id", kim, "reason", "left the company"));
+            Thread.sleep(250); // issuance reads the list at most every 200 ms
+
+            HttpResponse<String> refused = ca.post("/v1/certs/user", kimsToken, JSON.writeValueAsString(
+                    Map.of("public_key", newKey())));
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertEquals("certificates for " + kim + " or for this key are revoked at this CA; ask a writ admin",
+                    JSON.readTree(refused.body()).get("detail").asText());
+
+            String leaked = newKey();
+            revoked(Map.of("public_key", leaked, "reason", "found in a public repository"));
+            Thread.sleep(250);
+            String lee = token(someone("lee"), "engineering");
+            assertEquals(403, ca.post("/v1/certs/user", lee, JSON.writeValueAsString(Map.of("public_key", leaked))).statusCode());
+            assertEquals(201, ca.post("/v1/certs/user", lee, JSON.writeValueAsString(Map.of("public_key", newKey()))).statusCode(),
+                    "another key of the same engineer is fine");
+        }
+
+        @Test
         void twiceAddsNothingAndLeavesTheVersionAlone() throws Exception {
             String serial = certificate(token(someone("alice"), "engineering"), null).get("serial").asText();
             JsonNode first = revoked(Map.of("serial", serial, "reason", "once"));
