@@ -183,16 +183,28 @@ public final class Sessions implements SessionListener, LoginGate {
     }
 
     private void finish(ActiveSession session) {
-        String reason = session.endReason() != null ? session.endReason()
-                : session.upstreamFailure() != null ? "target_unreachable" : "closed";
-        if (session.upstream() != null) {
-            session.upstream().thenAccept(target -> target.close(false));
-        }
         long seconds = Duration.between(session.started(), clock.instant()).toSeconds();
-        // the end event reports what the recordings lost: wait (briefly) for them to be written out
-        session.recordingsSettled().completeOnTimeout(null, RECORDINGS_SETTLE.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((settled, error) -> audit.ended(session, reason, seconds));
-        LOG.info("session {} ended ({}) after {} s", session.id(), reason, seconds);
+        // whether the target was reached: the engineer's side may close (on the refused channel)
+        // before the failure to connect is told, so the end event waits for the connection's outcome
+        CompletableFuture<Boolean> unreachable = session.upstream() == null ? CompletableFuture.completedFuture(false)
+                : session.upstream().handle((target, error) -> {
+                    if (target != null) {
+                        target.close(false);
+                    } else if (error != null) {
+                        session.upstreamFailed(error.getMessage());
+                    }
+                    return error != null;
+                });
+        // and it reports what the recordings lost: wait (briefly) for them to be written out
+        unreachable.completeOnTimeout(false, RECORDINGS_SETTLE.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCombine(session.recordingsSettled().handle((settled, error) -> null)
+                        .completeOnTimeout(null, RECORDINGS_SETTLE.toMillis(), TimeUnit.MILLISECONDS), (failed, settled) -> failed)
+                .thenAccept(failed -> {
+                    String reason = session.endReason() != null ? session.endReason()
+                            : failed || session.upstreamFailure() != null ? "target_unreachable" : "closed";
+                    audit.ended(session, reason, seconds);
+                    LOG.info("session {} ended ({}) after {} s", session.id(), reason, seconds);
+                });
     }
 
     /**

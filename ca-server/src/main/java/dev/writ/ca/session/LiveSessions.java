@@ -242,14 +242,10 @@ public final class LiveSessions implements AutoCloseable {
         return confirmed.copy().completeOnTimeout(false, CONFIRMATION.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Stops the timers. Held syncs are not answered: the HTTP server stopped first and dropped them. */
     @Override
     public synchronized void close() {
         timer.shutdownNow();
-        for (Bastion bastion : bastions.values()) {
-            if (bastion.waiting != null) {
-                bastion.waiting.complete(answer(bastion));
-            }
-        }
     }
 
     private void replace(Bastion bastion, String bastionName, List<LiveSession> reported, Instant now) {
