@@ -129,7 +129,9 @@ final class CastFile implements AutoCloseable {
             channel.truncate(size); // the last write failed half-way: drop its part line first
             dirty = false;
         }
-        ByteBuffer bytes = StandardCharsets.UTF_8.encode(CharBuffer.wrap(text));
+        // String.getBytes, not a CharsetEncoder over the builder: the encoder reads a CharSequence one
+        // charAt at a time, which made encoding most of what recording a busy terminal cost
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
         long position = size;
         try {
             while (bytes.hasRemaining()) {
@@ -155,12 +157,24 @@ final class CastFile implements AutoCloseable {
         private byte[] carry = new byte[0];
 
         String decode(byte[] bytes) {
+            if (carry.length == 0 && ascii(bytes)) {
+                return new String(bytes, StandardCharsets.US_ASCII); // most terminal output: nothing to decode or carry
+            }
             ByteBuffer in = ByteBuffer.allocate(carry.length + bytes.length).put(carry).put(bytes).flip();
             CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
             decoder.decode(in, out, false);
             carry = new byte[in.remaining()];
             in.get(carry);
             return out.flip().toString();
+        }
+
+        private static boolean ascii(byte[] bytes) {
+            for (byte b : bytes) {
+                if (b < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         String end() {

@@ -36,20 +36,23 @@ import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 
 /**
- * The bastion against OpenSSH's own ProxyJump, same machine, same run: bulk throughput (bytes
- * through {@code cat}, both ways at once), login time, and idle sessions held with the heap each
- * costs. The bastion runs as it ships ({@code java -Xmx1g -jar bastion/target/writ-bastion.jar}),
+ * The bastion against OpenSSH's own ProxyJump, same machine, same run: bulk throughput with the
+ * bastion's recorder off and on ({@link Throughput}: a command without a PTY, both ways at once
+ * through {@code cat}, and a command with a PTY whose output is recorded byte for byte), login
+ * time, and idle sessions held with the heap each costs. The bastion runs as it ships ({@code java -Xmx1g -jar bastion/target/writ-bastion.jar}),
  * in a JVM of its own; the jump host is a real sshd; every client is the real OpenSSH
  * {@code ssh} with {@code -c aes128-gcm@openssh.com} on both hops. Build the jar first:
  *
  * <pre>
  * mvn -q -B -pl bastion -am package -DskipTests
- * java -cp "$(cat classpath)" dev.writ.bastion.bench.BastionBenchmark [--bytes N] [--rounds N] [--logins N] [--sessions N]
+ * java -cp "$(cat classpath)" dev.writ.bastion.bench.BastionBenchmark [--bytes N] [--pty-bytes N] [--rounds N]
+ *     [--logins N] [--sessions N] [--jfr bastion.jfr]
  * </pre>
  */
 public final class BastionBenchmark {
@@ -60,85 +63,122 @@ public final class BastionBenchmark {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
         long bytes = Long.parseLong(options.getOrDefault("bytes", Long.toString(1L << 30)));
+        long ptyBytes = Long.parseLong(options.getOrDefault("pty-bytes", Long.toString(128L << 20)));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
         int logins = Integer.parseInt(options.getOrDefault("logins", "20"));
         int sessions = Integer.parseInt(options.getOrDefault("sessions", "1000"));
         Path jar = Path.of(options.getOrDefault("jar", "bastion/target/writ-bastion.jar")).toAbsolutePath();
+        Path jfr = options.containsKey("jfr") ? Path.of(options.get("jfr")).toAbsolutePath() : null;
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: mvn -q -B -pl bastion -am package -DskipTests");
         }
         Path dir = Files.createTempDirectory("writ-bench");
-        System.out.printf("writ bastion benchmark in %s (%d cores)%n", dir, Runtime.getRuntime().availableProcessors());
+        System.out.printf("writ bastion benchmark in %s (%d cores); load: %s%n", dir, Runtime.getRuntime().availableProcessors(),
+                load());
 
         try (TestIdp idp = new TestIdp()) {
             String bastionKey = RunningBastion.generateKey(dir.resolve("bastion"));
-            try (TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), """
-                    roles:
-                      - name: engineer
-                        match: { groups: [engineering] }
-                        principals: ["%s"]
-                        targets: [ { hosts: ["web*"] } ]
-                        max_ttl: 8h
-                        extensions: [permit-pty, permit-port-forwarding]  # sshd's ProxyJump needs the latter
-                    """.formatted(LOGIN), Clock.systemUTC(),
-                    RunningBastion.registration(bastionKey, List.of("127.0.0.1", "localhost", "web*")));
+            try (TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), POLICY.formatted(LOGIN, LOGIN), Clock.systemUTC(),
+                    RunningBastion.registration(bastionKey, List.of("127.0.0.1", "localhost", "web*"))
+                            + "recording_max_bytes: " + RECORDING_MAX_BYTES + "\n");
                  Sshd web01 = Target.start(dir.resolve("web01"), ca, "web01");
                  Sshd jumpHost = Target.start(dir.resolve("jump"), ca, "127.0.0.1");
                  IdleTarget idle = IdleTarget.start(dir.resolve("idle"), ca, "web-idle");
-                 Bastion bastion = Bastion.start(dir.resolve("bastion"), jar, ca.url(), web01.port(), idle.port())) {
-                Engineer engineer = Engineer.login(dir.resolve("engineer"), ca,
-                        idp.idToken("bench@example.com", List.of("engineering")), "");
-                Files.writeString(engineer.config(), Files.readString(engineer.config())
-                        + "    Ciphers " + CIPHER + "\n    ControlMaster no\n    ControlPath none\n");
-                Routes routes = new Routes(engineer, bastion.port, jumpHost.port(), web01.port());
-                throughput(routes, bytes, rounds);
-                logins(routes, logins);
-                idleSessions(engineer, bastion, sessions);
+                 Bastion bastion = Bastion.start(dir.resolve("bastion"), jar, ca.url(), web01.port(), idle.port(), jfr)) {
+                Engineer unrecorded = engineer(dir.resolve("unrecorded"), ca, idp, "unrecorded@example.com", "bench-unrecorded");
+                Engineer recorded = engineer(dir.resolve("recorded"), ca, idp, "recorded@example.com", "bench-recorded");
+                Routes off = new Routes(unrecorded, bastion.port, jumpHost.port(), web01.port());
+                Routes on = new Routes(recorded, bastion.port, jumpHost.port(), web01.port());
+                Throughput throughput = new Throughput(bastion, ca, keyId(recorded));
+                throughput.measure(Throughput.Workload.exec(bytes), Throughput.Workload.exec(Math.min(bytes, 64L << 20)), List.of(
+                        new Throughput.Route("OpenSSH ssh -J via sshd", off::proxyJump, false),
+                        new Throughput.Route("writ login@target@bastion, recording off", off::direct, false),
+                        new Throughput.Route("writ login@target@bastion, recording on", on::direct, true),
+                        new Throughput.Route("writ ssh -J bastion, recording off", off::jump, false),
+                        new Throughput.Route("writ ssh -J bastion, recording on", on::jump, true)), rounds);
+                throughput.measure(Throughput.Workload.pty(ptyBytes), Throughput.Workload.pty(Math.min(ptyBytes, 16L << 20)), List.of(
+                        new Throughput.Route("OpenSSH ssh -J via sshd", c -> off.proxyJump(c, "-tt"), false),
+                        new Throughput.Route("writ login@target@bastion, recording off", c -> off.direct(c, "-tt"), false),
+                        new Throughput.Route("writ login@target@bastion, recording on", c -> on.direct(c, "-tt"), true)), rounds);
+                logins(on, logins);
+                idleSessions(recorded, bastion, sessions);
+                System.out.printf("%nload at the end: %s%n", load());
             }
         }
         System.exit(0); // the OIDC test issuer leaves threads behind
     }
 
-    /** The three ways to run a command on web01. */
-    record Routes(Engineer engineer, int bastionPort, int jumpPort, int web01Port) {
-        List<String> proxyJump(String command) {
-            return List.of("ssh", "-F", engineer.config().toString(), "-c", CIPHER, "-J", LOGIN + "@127.0.0.1:" + jumpPort,
-                    "-o", "HostKeyAlias=web01", "-p", Integer.toString(web01Port), LOGIN + "@127.0.0.1", command);
-        }
+    /**
+     * Two roles alike but for recording, so that one bastion and one target serve both: whoever is
+     * in {@code bench-unrecorded} is not recorded, whoever is in {@code bench-recorded} is, in the
+     * default mode.
+     */
+    static final String POLICY = """
+            roles:
+              - name: unrecorded
+                match: { groups: [bench-unrecorded] }
+                principals: ["%s"]
+                targets: [ { hosts: ["web*"] } ]
+                max_ttl: 8h
+                extensions: [permit-pty, permit-port-forwarding]  # sshd's ProxyJump needs the latter
+                recording: off
+              - name: recorded
+                match: { groups: [bench-recorded] }
+                principals: ["%s"]
+                targets: [ { hosts: ["web*"] } ]
+                max_ttl: 8h
+                extensions: [permit-pty, permit-port-forwarding]
+                recording: best_effort
+            """;
+    /** Room for the terminal recordings of the PTY runs (the CA's default is 64 MiB). */
+    static final long RECORDING_MAX_BYTES = 8L << 30;
 
-        List<String> direct(String command) {
-            return List.of("ssh", "-F", engineer.config().toString(), "-c", CIPHER, "-p", Integer.toString(bastionPort),
-                    LOGIN + "@web01@127.0.0.1", command);
-        }
+    static Engineer engineer(Path dir, TestCa ca, TestIdp idp, String email, String group) throws Exception {
+        Engineer engineer = Engineer.login(dir, ca, idp.idToken(email, List.of(group)), "");
+        Files.writeString(engineer.config(), Files.readString(engineer.config())
+                + "    Ciphers " + CIPHER + "\n    ControlMaster no\n    ControlPath none\n");
+        return engineer;
+    }
 
-        List<String> jump(String command) {
-            return List.of("ssh", "-F", engineer.config().toString(), "-c", CIPHER, "-J", "jump@127.0.0.1:" + bastionPort,
-                    LOGIN + "@web01", command);
+    /** The certificate's key id: the identity recordings are stored under. */
+    static String keyId(Engineer engineer) throws Exception {
+        return ((OpenSshCertificate) PublicKeyEntry.parsePublicKeyEntry(Files.readString(engineer.certificate()).strip())
+                .resolvePublicKey(null, null, null)).getId();
+    }
+
+    /** The machine's load averages (1, 5, 15 minutes). */
+    static String load() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (java.io.IOException e) {
+            return "?";
         }
     }
 
-    static void throughput(Routes routes, long bytes, int rounds) throws Exception {
-        System.out.printf("%n## Throughput: %d MiB through cat (stdin to stdout, both directions at once), %d rounds%n",
-                bytes >> 20, rounds);
-        Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
-        for (int round = 0; round < rounds; round++) {
-            for (var route : List.of(Map.entry("OpenSSH ssh -J via sshd", routes.proxyJump("cat")),
-                    Map.entry("writ login@target@bastion", routes.direct("cat")),
-                    Map.entry("writ ssh -J bastion", routes.jump("cat")))) {
-                List<String> shell = List.of("bash", "-c", "head -c " + bytes + " /dev/zero | " + quote(route.getValue()) + " | wc -c");
-                long start = System.nanoTime();
-                Processes.Result result = Processes.run(shell, 600);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (result.exitCode() != 0 || !result.output().strip().equals(Long.toString(bytes))) {
-                    throw new IllegalStateException(route.getKey() + " failed: " + result.output());
-                }
-                rates.computeIfAbsent(route.getKey(), k -> new ArrayList<>()).add(bytes / seconds / (1 << 20));
-            }
+    /** The three ways to run a command on web01; {@code options} go before the destination. */
+    record Routes(Engineer engineer, int bastionPort, int jumpPort, int web01Port) {
+        List<String> proxyJump(String command, String... options) {
+            return ssh(List.of("-J", LOGIN + "@127.0.0.1:" + jumpPort, "-o", "HostKeyAlias=web01", "-p", Integer.toString(web01Port)),
+                    options, LOGIN + "@127.0.0.1", command);
         }
-        System.out.println("| route | MiB/s each way, median | min – max |");
-        System.out.println("|---|---|---|");
-        rates.forEach((route, values) -> System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f – %.0f |%n", route, median(values),
-                Collections.min(values), Collections.max(values)));
+
+        List<String> direct(String command, String... options) {
+            return ssh(List.of("-p", Integer.toString(bastionPort)), options, LOGIN + "@web01@127.0.0.1", command);
+        }
+
+        List<String> jump(String command, String... options) {
+            return ssh(List.of("-J", "jump@127.0.0.1:" + bastionPort), options, LOGIN + "@web01", command);
+        }
+
+        private List<String> ssh(List<String> route, String[] options, String destination, String command) {
+            List<String> ssh = new ArrayList<>(List.of("ssh", "-F", engineer.config().toString(), "-c", CIPHER));
+            ssh.addAll(route);
+            ssh.addAll(List.of(options));
+            ssh.add(destination);
+            ssh.add(command);
+            return ssh;
+        }
     }
 
     static void logins(Routes routes, int count) throws Exception {
@@ -210,14 +250,17 @@ public final class BastionBenchmark {
         final Process process;
         final int port;
         final int metricsPort;
+        final Path spool;
 
-        private Bastion(Process process, int port, int metricsPort) {
+        private Bastion(Process process, int port, int metricsPort, Path spool) {
             this.process = process;
             this.port = port;
             this.metricsPort = metricsPort;
+            this.spool = spool;
         }
 
-        static Bastion start(Path dir, Path jar, String caUrl, int web01Port, int idlePort) throws Exception {
+        /** @param jfr where the bastion's JVM writes a flight recording (profile settings); null: none */
+        static Bastion start(Path dir, Path jar, String caUrl, int web01Port, int idlePort, Path jfr) throws Exception {
             int port = freePort();
             int metricsPort = freePort();
             Path config = Files.writeString(dir.resolve("bastion.yaml"), """
@@ -234,9 +277,15 @@ public final class BastionBenchmark {
                         address: 127.0.0.1:%d
                     metrics: 127.0.0.1:%d
                     max_sessions_per_identity: 100000
+                    recordings:
+                      spool: ./recordings
                     """.formatted(port, RunningBastion.NAME, caUrl, web01Port, idlePort, metricsPort));
-            Process process = new ProcessBuilder("java", "-Xmx1g", "-jar", jar.toString(), "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("bastion.log").toFile()).start();
+            List<String> java = new ArrayList<>(List.of("java", "-Xmx1g"));
+            if (jfr != null) {
+                java.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
+            }
+            java.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
+            Process process = new ProcessBuilder(java).redirectErrorStream(true).redirectOutput(dir.resolve("bastion.log").toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try (Socket socket = new Socket()) {
@@ -249,7 +298,7 @@ public final class BastionBenchmark {
                     Thread.sleep(100);
                 }
             }
-            return new Bastion(process, port, metricsPort);
+            return new Bastion(process, port, metricsPort, dir.resolve("recordings"));
         }
 
         /** Heap in use after a full GC (jcmd), from the bastion's own /metrics. */
@@ -276,8 +325,9 @@ public final class BastionBenchmark {
         }
 
         @Override
-        public void close() {
+        public void close() throws InterruptedException {
             process.destroy();
+            process.waitFor(60, TimeUnit.SECONDS); // a flight recording is written on the way out
         }
     }
 
