@@ -1,6 +1,5 @@
 package dev.writ.bastion.record;
 
-import dev.writ.bastion.record.ChannelRecording.Gap;
 import dev.writ.bastion.record.ChannelRecording.Input;
 import dev.writ.bastion.record.ChannelRecording.Item;
 import dev.writ.bastion.record.ChannelRecording.Kind;
@@ -85,8 +84,6 @@ final class CastFile implements AutoCloseable {
                 event(lines, time, "r", resize.columns() + "x" + resize.rows());
             } else if (item instanceof Marker marker) {
                 event(lines, time, "m", marker.json());
-            } else if (item instanceof Gap gap) {
-                event(lines, time, "m", Markers.gap(gap.bytes(), gap.reason()));
             }
         }
         append(lines);

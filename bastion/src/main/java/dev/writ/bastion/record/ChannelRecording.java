@@ -17,13 +17,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
  * The recording of one relayed channel, as the relay sees it. Called on MINA's I/O threads, it
- * only copies what it must keep into a bounded queue and returns; the {@link Flusher} turns the
- * queue into the file. What does not fit is counted as lost and marked as a gap.
+ * only copies what it must keep into a queue and returns; the {@link Flusher} turns the queue into
+ * the file. Past its limit the queue holds the relay back ({@link #room()}) instead of losing data;
+ * only what cannot be written (the spool failing) is lost, counted and marked as a gap.
  *
  * <p>What a {@code session} channel becomes is known once it asks for a shell, a command or a
  * subsystem: a shell, or a command with a PTY, is a {@link Kind#TERMINAL terminal} recording (what
@@ -36,7 +39,7 @@ final class ChannelRecording implements ChannelObserver {
     enum Kind { TERMINAL, EVENTS }
 
     /** What waits for the flusher; times are nanoseconds since the channel opened. */
-    sealed interface Item permits Output, Input, Resize, Marker, Gap {
+    sealed interface Item permits Output, Input, Resize, Marker {
         long nanos();
     }
 
@@ -52,31 +55,6 @@ final class ChannelRecording implements ChannelObserver {
     record Marker(long nanos, String json) implements Item {
     }
 
-    /** Data that did not fit in the queue, from {@code nanos} on. */
-    static final class Gap implements Item {
-        private final long nanos;
-        private final String reason;
-        private long bytes;
-
-        Gap(long nanos, String reason) {
-            this.nanos = nanos;
-            this.reason = reason;
-        }
-
-        @Override
-        public long nanos() {
-            return nanos;
-        }
-
-        long bytes() {
-            return bytes;
-        }
-
-        String reason() {
-            return reason;
-        }
-    }
-
     /** What the flusher takes in one go. {@code kind} is null while the channel has not said what it is. */
     record Drained(List<Item> items, Kind kind, boolean closed) {
     }
@@ -85,7 +63,6 @@ final class ChannelRecording implements ChannelObserver {
     static final int DEFAULT_ROWS = 24;
     /** Header facts are bounded (the CA refuses longer ones); the whole command is in the exec marker. */
     static final int MAX_FACT = 256;
-    static final String OVERFLOW = "the recording could not keep up (buffer full)";
 
     private final String id;
     private final ChannelInfo info;
@@ -101,6 +78,8 @@ final class ChannelRecording implements ChannelObserver {
     // guarded by this
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private long queued;
+    /** Completed when the queue is taken; the relay holds back acknowledgments until then. Null while there is room. */
+    private CompletableFuture<Void> roomAgain;
     private long lastNanos;
     private boolean closed;
     private Kind kind;
@@ -168,10 +147,6 @@ final class ChannelRecording implements ChannelObserver {
                 return; // counted above; an events recording keeps no data
             }
             long nanos = now();
-            if (queued + length > limit) {
-                lose(nanos, length, OVERFLOW);
-                return;
-            }
             byte[] copy = new byte[length];
             System.arraycopy(bytes, offset, copy, 0, length);
             queue.add(direction == Direction.TO_CLIENT ? new Output(nanos, stderr, copy) : new Input(nanos, copy));
@@ -180,6 +155,23 @@ final class ChannelRecording implements ChannelObserver {
                 wake.run();
             }
         }
+    }
+
+    /**
+     * Past its limit the queue holds the relay back: the data already passed is acknowledged to
+     * its sender once the flusher has taken the queue. So the queue holds at most the limit plus
+     * one channel window per direction, and nothing is lost for being slow.
+     */
+    @Override
+    public synchronized CompletionStage<Void> room() {
+        if (queued <= limit) {
+            return ROOM;
+        }
+        if (roomAgain == null) {
+            roomAgain = new CompletableFuture<>();
+            wake.run();
+        }
+        return roomAgain;
     }
 
     @Override
@@ -278,7 +270,21 @@ final class ChannelRecording implements ChannelObserver {
         List<Item> items = new ArrayList<>(queue);
         queue.clear();
         queued = 0;
+        freeRoom();
         return new Drained(items, kind, closed);
+    }
+
+    /**
+     * The queue is empty again: the relay may acknowledge what it held back. On another thread,
+     * never under this lock: acknowledging takes MINA's channel locks, which the relay holds when
+     * it calls in here.
+     */
+    private void freeRoom() {
+        CompletableFuture<Void> waiting = roomAgain;
+        roomAgain = null;
+        if (waiting != null) {
+            ForkJoinPool.commonPool().execute(() -> waiting.complete(null));
+        }
     }
 
     /** Items the flusher took but could not write: lost, and counted as such. */
@@ -366,23 +372,10 @@ final class ChannelRecording implements ChannelObserver {
         return nanos;
     }
 
-    private void lose(long nanos, long bytes, String reason) {
-        metrics.recordingBytesLost(bytes);
-        loss = loss.plus(new RecordingLoss(bytes, reason));
-        Item last = queue.peekLast();
-        Gap gap = last instanceof Gap open ? open : new Gap(nanos, reason);
-        if (gap != last) {
-            queue.add(gap);
-        }
-        gap.bytes += bytes;
-        if (info.recording() == RecordingMode.STRICT) {
-            wake.run(); // the flusher ends the session
-        }
-    }
-
     private void dropData() {
         queue.removeIf(item -> item instanceof Output || item instanceof Input);
         queued = 0;
+        freeRoom();
     }
 
     private static String fact(String value) {

@@ -3,6 +3,7 @@ package dev.writ.bastion.relay;
 import dev.writ.bastion.observe.ChannelObserver;
 import dev.writ.bastion.observe.Direction;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -40,8 +41,10 @@ public final class Link implements ChannelSink {
     public void data(ChannelEnd from, byte[] bytes, int length, boolean stderr) {
         Direction direction = direction(from);
         observer.data(direction, stderr, bytes, 0, length);
+        CompletionStage<Void> room = observer.room();
         events.relayed(direction, length);
-        other(from).send(bytes, length, stderr, () -> from.release(length));
+        // acknowledged to the sender once delivered and once the recording has room for more
+        other(from).send(bytes, length, stderr, () -> room.thenRun(() -> from.release(length)));
     }
 
     @Override
