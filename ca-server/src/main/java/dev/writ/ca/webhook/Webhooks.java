@@ -142,9 +142,10 @@ public final class Webhooks implements Notifier, AutoCloseable {
         metrics.webhook("dropped");
     }
 
+    /** Counted before it leaves {@link #pending()}: nothing pending means every outcome is in the metrics. */
     private void finished(Delivery d, String outcome) {
-        pending.decrementAndGet();
         metrics.webhook(outcome);
+        pending.decrementAndGet();
     }
 
     @Override
