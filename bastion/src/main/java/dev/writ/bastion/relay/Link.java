@@ -44,7 +44,8 @@ public final class Link implements ChannelSink {
         CompletionStage<Void> room = observer.room();
         events.relayed(direction, length);
         // acknowledged to the sender once delivered and once the recording has room for more
-        other(from).send(bytes, length, stderr, () -> room.thenRun(() -> from.release(length)));
+        Runnable release = () -> from.release(length);
+        other(from).send(bytes, length, stderr, room == ChannelObserver.ROOM ? release : () -> room.thenRun(release));
     }
 
     @Override

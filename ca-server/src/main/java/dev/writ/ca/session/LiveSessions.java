@@ -124,6 +124,7 @@ public final class LiveSessions implements AutoCloseable {
     /** A {@code session.started} event from a bastion: listed now, not only at its next sync. */
     public synchronized void started(String bastionName, LiveSession session) {
         Bastion bastion = bastions.computeIfAbsent(bastionName, name -> new Bastion());
+        forgetOldEvents(bastion, clock.instant());
         if (!bastion.endedByEvent.containsKey(session.id())) {
             bastion.sessions.put(session.id(), session.at(bastionName));
             bastion.startedByEvent.put(session.id(), clock.instant());
@@ -133,6 +134,7 @@ public final class LiveSessions implements AutoCloseable {
     /** A {@code session.ended} event from a bastion. */
     public synchronized void ended(String bastionName, String sessionId) {
         Bastion bastion = bastions.computeIfAbsent(bastionName, name -> new Bastion());
+        forgetOldEvents(bastion, clock.instant());
         bastion.endedByEvent.put(sessionId, clock.instant());
         bastion.startedByEvent.remove(sessionId);
         gone(bastion, sessionId);
@@ -248,10 +250,15 @@ public final class LiveSessions implements AutoCloseable {
         timer.shutdownNow();
     }
 
-    private void replace(Bastion bastion, String bastionName, List<LiveSession> reported, Instant now) {
+    /** Events older than {@link #EVENT_WEIGHT} no longer outweigh reports: forgotten. */
+    private static void forgetOldEvents(Bastion bastion, Instant now) {
         Instant recent = now.minus(EVENT_WEIGHT);
         bastion.startedByEvent.values().removeIf(at -> at.isBefore(recent));
         bastion.endedByEvent.values().removeIf(at -> at.isBefore(recent));
+    }
+
+    private void replace(Bastion bastion, String bastionName, List<LiveSession> reported, Instant now) {
+        forgetOldEvents(bastion, now);
         Map<String, LiveSession> fresh = new LinkedHashMap<>();
         for (LiveSession session : reported) {
             if (session.id() != null && !bastion.endedByEvent.containsKey(session.id())) {
