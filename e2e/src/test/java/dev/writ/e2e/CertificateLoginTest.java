@@ -20,7 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real OpenSSH server trusts the CA's user key; the real client logs in with a certificate from it. */
+/**
+ * A CA that opts in to direct access: the real OpenSSH server trusts the CA's user key too, and the
+ * real client logs in with a certificate from it, without the bastion; sshd enforces what the
+ * certificate says.
+ */
 class CertificateLoginTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -43,7 +47,7 @@ class CertificateLoginTest {
                     principals: ["%s", "deploy"]
                     max_ttl: 1h
                     extensions: [permit-pty]
-                """.formatted(LOGIN));
+                """.formatted(LOGIN), java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
         HttpResponse<String> userCa = ca.get("/v1/ca/user.pub");
         assertEquals(200, userCa.statusCode());
         sshd = Sshd.in(dir.resolve("sshd")).trustedUserCaKeys(userCa.body()).start();

@@ -234,6 +234,23 @@ public final class Policy {
         return false;
     }
 
+    /**
+     * The role that decides a session of {@code login} on {@code target}: the first role, in policy
+     * order, that gives that login (as {@code loginsByRole} says, from the certificate) and whose
+     * targets include the target. One role decides: the login of one role is never combined with
+     * the target of another, and the session takes that role's extensions, recording mode and idle
+     * timeout. Role names the policy does not know decide nothing. Empty when no role allows it.
+     */
+    public Optional<Role> sessionRole(Map<String, ? extends Collection<String>> loginsByRole, String login, String target,
+                                      Map<String, String> labels) {
+        Objects.requireNonNull(login, "login");
+        Objects.requireNonNull(target, "target");
+        return roles.stream()
+                .filter(role -> loginsByRole.containsKey(role.name()) && loginsByRole.get(role.name()).contains(login))
+                .filter(role -> role.targets().stream().anyMatch(t -> t.matches(target, labels)))
+                .findFirst();
+    }
+
     public Optional<Role> role(String name) {
         return Optional.ofNullable(rolesByName.get(name));
     }

@@ -177,8 +177,10 @@ final class UserEvaluation {
         List<String> roleNames = roles.stream().map(Role::name).toList();
         Set<String> granted = new TreeSet<>(viaGrant);
         granted.retainAll(roleNames);
+        Map<String, Set<String>> loginsByRole = new LinkedHashMap<>();
+        applying.forEach((role, logins) -> loginsByRole.put(role.name(), logins));
         UserGrant grant = new UserGrant(roleNames, principals, defaultTtl, maxTtl, extensions, criticalOptions,
-                List.copyOf(targets), recording, recordInput, idleTimeout, granted);
+                List.copyOf(targets), recording, recordInput, idleTimeout, granted, loginsByRole);
         return UserDecision.allow("allowed by role(s) " + String.join(", ", roleNames), grant);
     }
 
@@ -201,6 +203,10 @@ final class UserEvaluation {
 
     private void describe(UserGrant grant) {
         trace.add("  principals: " + String.join(", ", grant.principals()));
+        if (grant.roles().size() > 1) {
+            trace.add("  logins by role (one role decides each session): " + grant.loginsByRole().entrySet().stream()
+                    .map(e -> e.getKey() + " → " + String.join(", ", e.getValue())).collect(Collectors.joining("; ")));
+        }
         if (!grant.grantedRoles().isEmpty()) {
             trace.add("  through access grants: " + String.join(", ", grant.grantedRoles()));
         }

@@ -74,4 +74,57 @@ class TargetTest {
             assertEquals(allowed, policy.allowsTarget(roles, target, labels));
         }
     }
+
+    /** One role decides a session: its login and its target, never one role's login on another's target. */
+    @Nested
+    class SessionRole {
+
+        private static final String POLICY = """
+                roles:
+                  - name: engineer
+                    match: { groups: [engineering] }
+                    principals: ["{{email.local}}"]
+                    targets: [{ hosts: ["dev*"] }]
+                    max_ttl: 8h
+                    extensions: [permit-pty, permit-port-forwarding]
+                    idle_timeout: 30m
+                  - name: prod-admin
+                    principals: [root]
+                    targets: [{ hosts: ["prod*"] }]
+                    max_ttl: 1h
+                    extensions: [permit-pty]
+                    recording: strict
+                    requestable:
+                      requesters: [{ match: { groups: [engineering] } }]
+                      approvers: [{ match: { groups: [sre-leads] } }]
+                      max_duration: 2h
+                """;
+
+        static Stream<Arguments> cases() {
+            Map<String, List<String>> both = Map.of("engineer", List.of("alice"), "prod-admin", List.of("root"));
+            return Stream.of(
+                    Arguments.of("ok/engineer-login-on-its-target", both, "alice", "dev01", "engineer"),
+                    Arguments.of("ok/granted-login-on-its-target", both, "root", "prod01", "prod-admin"),
+                    Arguments.of("fail/granted-login-on-the-other-roles-target", both, "root", "dev01", null),
+                    Arguments.of("fail/standing-login-on-the-granted-roles-target", both, "alice", "prod01", null),
+                    Arguments.of("fail/login-of-no-role", both, "bob", "dev01", null),
+                    Arguments.of("fail/role-the-policy-does-not-know", Map.of("ghost", List.of("alice")), "alice", "dev01", null),
+                    Arguments.of("fail/a-role-without-that-login", Map.of("engineer", List.of()), "alice", "dev01", null));
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("cases")
+        void isTheOneRoleThatGivesBothTheLoginAndTheTarget(String name, Map<String, List<String>> logins, String login,
+                                                           String target, String expected) throws Exception {
+            Policy policy = Policy.parse("p.yaml", POLICY);
+            assertEquals(expected, policy.sessionRole(logins, login, target, Map.of()).map(Role::name).orElse(null));
+        }
+
+        @Test
+        void isTheFirstInPolicyOrderWhenSeveralWould() throws Exception {
+            Policy policy = Policy.parse("p.yaml", POLICY.replace("prod*", "*"));
+            assertEquals("engineer", policy.sessionRole(Map.of("prod-admin", List.of("alice"), "engineer", List.of("alice")),
+                    "alice", "dev01", Map.of()).map(Role::name).orElseThrow());
+        }
+    }
 }

@@ -289,7 +289,8 @@ class UserDecisionTest {
                     List.of(new TargetRule(List.of("*.dev.example.com"), Map.of()),
                             new TargetRule(List.of(), Map.of("env", "staging")),
                             new TargetRule(List.of("*.staging.example.com"), Map.of())),
-                    RecordingMode.STRICT, true, Duration.ofMinutes(30)), grant);
+                    RecordingMode.STRICT, true, Duration.ofMinutes(30), Set.of(),
+                    Map.of("engineer", Set.of("alice"), "sre", Set.of("alice", "ops"))), grant);
             assertEquals(List.of("alice", "ops"), List.copyOf(grant.principals()));
         }
 

@@ -9,7 +9,7 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
  * {@code writ host bootstrap}: the host key (kept when present), a certificate for it from the
- * CA, the user CA keys, and a note of which CA to renew with, all in one directory.
+ * CA, the keys sshd trusts for logins (writ's session CA), and a note of which CA to renew with, all in one directory.
  */
 final class HostBootstrap {
 

@@ -72,7 +72,11 @@ final class HostCaClient {
         return post("/v1/join-tokens", "Bearer " + idToken, request, JoinTokenResponse.class);
     }
 
-    /** The user CA keys, for sshd's {@code TrustedUserCAKeys}. */
+    /**
+     * What sshd's {@code TrustedUserCAKeys} holds ({@code GET /v1/ca/user.pub}): writ's session CA, so
+     * that only the bastion's session certificates log in (and the user CA where the CA opts in to
+     * direct access).
+     */
     String userCaKeys() throws HostCommandException {
         HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("/v1/ca/user.pub")).timeout(TIMEOUT).GET());
         boolean keys = response.body().startsWith("ssh-") || response.body().startsWith("ecdsa-");

@@ -66,7 +66,7 @@ public final class HostCommands implements Runnable {
 
     @Command(name = "bootstrap", mixinStandardHelpOptions = true,
             description = "Get a host certificate: keeps the host key (or creates one, 0600), writes the certificate"
-                    + " and the user CA keys next to it.")
+                    + " and the CA keys sshd trusts for logins (writ's session CA) next to it.")
     static final class Bootstrap implements Callable<Integer> {
 
         @Spec
@@ -109,7 +109,7 @@ public final class HostCommands implements Runnable {
                 HostBootstrap.Result result = HostBootstrap.run(new HostCaClient(ca), presented, hostnames, ttl, files);
                 out.println("host key: " + (result.keyCreated() ? "created " : "kept ") + files.key());
                 out.println("host certificate " + describe(result.certificate()) + ": " + files.certificate());
-                out.println("user CA keys: " + files.userCaKeys());
+                out.println("trusted for logins: " + files.userCaKeys());
                 out.println("next: writ host sshd-config" + (files.dir().equals(HostFiles.DEFAULT_DIR) ? "" : " --dir " + files.dir())
                         + " prints the sshd_config lines");
             });

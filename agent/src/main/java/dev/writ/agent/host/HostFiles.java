@@ -34,7 +34,8 @@ import org.apache.sshd.common.util.security.SecurityUtils;
  * <ul>
  *   <li>{@value #KEY}: the host's private key, mode 0600, kept when present;</li>
  *   <li>{@value #CERTIFICATE}: its certificate from writ (public, 0644);</li>
- *   <li>{@value #USER_CA}: the user CA keys, for {@code TrustedUserCAKeys};</li>
+ *   <li>{@value #USER_CA}: the CA keys sshd trusts for logins, for {@code TrustedUserCAKeys}:
+ *       writ's session CA, so that only the bastion logs in;</li>
  *   <li>{@value #STATE}: which CA issued the certificate, for {@code writ host renew}.</li>
  * </ul>
  * Every file is written to a temporary file and moved into place, so sshd never reads half of one.

@@ -56,7 +56,7 @@ final class HostRenewal {
         CertificateResponse renewed = ca.renew(new HostRenewRequest(proof, null, null, null));
         HostBootstrap.requireCertificateFor(renewed.certificate(), new HostFiles.HostKey(key, false));
         files.writeCertificate(renewed.certificate());
-        // the user CA may have rotated since the last renewal: keep TrustedUserCAKeys current too
+        // the session CA may have rotated since the last renewal: keep TrustedUserCAKeys current too
         files.writeUserCaKeys(ca.userCaKeys());
         return new Outcome.Renewed(renewed);
     }

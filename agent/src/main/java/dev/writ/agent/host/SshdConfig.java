@@ -24,6 +24,7 @@ final class SshdConfig {
                 # then reload sshd: systemctl reload ssh
                 %7$s
                 HostCertificate %2$s
+                # writ's session CA: only the bastion's one-session certificates log in
                 TrustedUserCAKeys %3$s
                 RevokedKeys %4$s
 

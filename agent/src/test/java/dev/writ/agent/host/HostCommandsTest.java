@@ -129,6 +129,7 @@ class HostCommandsTest {
                     # then reload sshd: systemctl reload ssh
                     HostKey %1$s/ssh_host_ed25519_key
                     HostCertificate %1$s/ssh_host_ed25519_key-cert.pub
+                    # writ's session CA: only the bastion's one-session certificates log in
                     TrustedUserCAKeys %1$s/writ_user_ca.pub
                     RevokedKeys %1$s/writ_revoked_keys.krl
 

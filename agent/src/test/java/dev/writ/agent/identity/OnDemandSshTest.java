@@ -48,7 +48,7 @@ class OnDemandSshTest {
     @BeforeAll
     static void start() throws Exception {
         idp = MockIdp.alice();
-        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS);
+        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS, java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
         sshd = Sshd.in(shared.resolve("sshd")).trustedUserCaKeys(ca.get("/v1/ca/user.pub").body()).start();
     }
 

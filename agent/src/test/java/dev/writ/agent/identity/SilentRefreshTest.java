@@ -43,7 +43,7 @@ class SilentRefreshTest {
     @BeforeAll
     static void start() throws Exception {
         idp = DeviceIdp.start().idTokenLifetime(Duration.ofSeconds(30));
-        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS);
+        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS, java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
         sshd = Sshd.in(shared.resolve("sshd")).trustedUserCaKeys(ca.get("/v1/ca/user.pub").body()).start();
     }
 

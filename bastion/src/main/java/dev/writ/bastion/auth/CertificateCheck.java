@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 /**
@@ -94,10 +96,9 @@ public final class CertificateCheck {
         if (trust.krl().revokes(certificate)) {
             return refused("certificate_revoked", "writ: certificate revoked", "in the KRL", certificate);
         }
-        // 5. what the login asks for
-        List<String> roles = Certificates.roles(certificate);
+        // 5. what the login asks for: one role of the certificate gives both the login and the target
         if (jumpTarget == null && username.indexOf('@') < 0) {
-            return accepted(Grant.Kind.JUMP, certificate, null, null, roles, trust.policy());
+            return outerJump(certificate);
         }
         String login = jumpTarget == null ? username.substring(0, username.indexOf('@')) : username;
         String targetName = jumpTarget == null ? username.substring(username.indexOf('@') + 1) : jumpTarget.name();
@@ -113,31 +114,50 @@ public final class CertificateCheck {
             return refused("unknown_target", "writ: no target named " + printable(targetName),
                     "target " + printable(targetName) + " unknown", certificate);
         }
-        if (!trust.policy().allowsTarget(roles, target.get().name(), target.get().labels())) {
-            return refused("target_not_allowed", "writ: your roles do not reach " + target.get().name(),
-                    "roles " + roles + " do not reach " + target.get().name(), certificate);
+        if (Certificates.roles(certificate).size() > 1 && !Certificates.hasLoginsByRole(certificate)) {
+            return refused("certificate_without_role_logins", "writ: this certificate does not say which role gives which"
+                    + " login; get a new one with writ cert", "no " + Certificates.LOGINS_EXTENSION, certificate);
+        }
+        Optional<Role> role = trust.policy().sessionRole(Certificates.loginsByRole(certificate), login,
+                target.get().name(), target.get().labels());
+        if (role.isEmpty()) {
+            String why = "no role of " + printable(certificate.getId()) + " allows login " + printable(login) + " on "
+                    + target.get().name();
+            return refused("target_not_allowed", "writ: " + why, why + " (roles " + Certificates.roles(certificate) + ")",
+                    certificate);
         }
         return accepted(jumpTarget == null ? Grant.Kind.DIRECT : Grant.Kind.JUMP_INNER, certificate, login, target.get(),
-                roles, trust.policy());
+                role.get());
     }
 
-    /** Whether the certificate's roles reach {@code target} (ProxyJump destinations, forwarded ports). */
+    /**
+     * Whether the connection's roles reach {@code target}: on the outer connection of a ProxyJump any
+     * role of the certificate (the inner connection is then decided on its own); on a session, its
+     * deciding role (forwarded ports).
+     */
     public boolean allows(Grant grant, Target target) {
         return authority.current().policy().allowsTarget(grant.roles(), target.name(), target.labels());
     }
 
-    private static Verdict accepted(Grant.Kind kind, OpenSshCertificate certificate, String login, Target target,
-                                    List<String> roles, Policy policy) {
-        List<Role> known = roles.stream().map(policy::role).flatMap(Optional::stream).toList();
-        Duration idle = known.stream().map(Role::idleTimeout).filter(d -> d != null).min(Duration::compareTo).orElse(null);
-        // the strictest mode of the roles; best effort when the policy knows none of them (as for a role that sets none)
-        RecordingMode recording = known.stream().map(Role::recording).reduce(RecordingMode::strictest)
-                .orElse(RecordingMode.BEST_EFFORT);
-        boolean recordInput = known.stream().anyMatch(Role::recordInput);
-        List<String> granted = known.stream().filter(r -> r.isRequestable() && !r.hasStandingMatch()).map(Role::name).toList();
-        return new Verdict.Accepted(new Grant(kind, certificate.getId(), certificate, login, target, roles,
-                certificate.getCriticalOptionsMap().get("force-command"), idle, Certificates.validBefore(certificate),
-                recording, recordInput, granted));
+    /** A session on a target, governed by the one role that decides it. */
+    private static Verdict accepted(Grant.Kind kind, OpenSshCertificate certificate, String login, Target target, Role role) {
+        Set<String> permitted = new TreeSet<>(role.extensions());
+        permitted.retainAll(certificate.getExtensionsMap().keySet());
+        List<String> granted = role.isRequestable() && !role.hasStandingMatch() ? List.of(role.name()) : List.of();
+        return new Verdict.Accepted(new Grant(kind, certificate.getId(), certificate, login, target, List.of(role.name()),
+                certificate.getCriticalOptionsMap().get("force-command"), role.idleTimeout(),
+                Certificates.validBefore(certificate), role.recording(), role.recordInput(), granted, permitted));
+    }
+
+    /**
+     * The outer connection of {@code ssh -J}: it only carries inner connections, each decided on
+     * its own; it holds every role of the certificate, to tell which targets it may reach at all.
+     */
+    private static Verdict outerJump(OpenSshCertificate certificate) {
+        return new Verdict.Accepted(new Grant(Grant.Kind.JUMP, certificate.getId(), certificate, null, null,
+                Certificates.roles(certificate), certificate.getCriticalOptionsMap().get("force-command"), null,
+                Certificates.validBefore(certificate), RecordingMode.BEST_EFFORT, false, List.of(),
+                certificate.getExtensionsMap().keySet()));
     }
 
     private static Verdict refused(String reason, String message, String detail, OpenSshCertificate certificate) {

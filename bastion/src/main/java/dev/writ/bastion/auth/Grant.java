@@ -18,16 +18,19 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * @param certificate the certificate, as presented
  * @param login       the login on the target; null on the outer connection of a ProxyJump
  * @param target      the target; null on the outer connection of a ProxyJump
- * @param roles       from {@code roles@writ}
+ * @param roles       on a connection to a target, the one role that decides it (its login and its target);
+ *                    on the outer connection of a ProxyJump, every role of {@code roles@writ}
  * @param forceCommand the certificate's {@code force-command}, or null
- * @param idleTimeout the shortest idle timeout of the roles, or null for none
- * @param recording   the strictest recording mode of the roles
- * @param recordInput whether any role records what the engineer types
+ * @param idleTimeout the deciding role's idle timeout, or null for none
+ * @param recording   the deciding role's recording mode
+ * @param recordInput whether the deciding role records what the engineer types
  * @param grantedRoles the roles that only an access grant confers (requestable, held by no standing match)
+ * @param permitted   the extensions the connection may use: those of the deciding role that the certificate
+ *                    carries (every extension of the certificate on the outer connection of a ProxyJump)
  */
 public record Grant(Kind kind, String identity, OpenSshCertificate certificate, String login, Target target,
                     List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore,
-                    RecordingMode recording, boolean recordInput, List<String> grantedRoles) {
+                    RecordingMode recording, boolean recordInput, List<String> grantedRoles, Set<String> permitted) {
 
     /** How a connection reached the bastion. */
     public enum Kind {
@@ -42,11 +45,12 @@ public record Grant(Kind kind, String identity, OpenSshCertificate certificate, 
     public Grant {
         roles = List.copyOf(roles);
         grantedRoles = List.copyOf(grantedRoles);
+        permitted = Set.copyOf(permitted);
     }
 
-    /** Whether the certificate carries this extension ({@code permit-pty}, {@code permit-port-forwarding}, ...). */
+    /** Whether the connection may use this extension ({@code permit-pty}, {@code permit-port-forwarding}, ...). */
     public boolean permits(String extension) {
-        return certificate.getExtensionsMap().containsKey(extension);
+        return permitted.contains(extension);
     }
 
     /** Whether the bastion logs in to a target on this connection. */
@@ -65,9 +69,5 @@ public record Grant(Kind kind, String identity, OpenSshCertificate certificate, 
     /** The certificate as one OpenSSH line, as the CA wants it back. */
     public String certificateLine() {
         return PublicKeyEntry.toString(certificate);
-    }
-
-    public Set<String> extensions() {
-        return certificate.getExtensionsMap().keySet();
     }
 }

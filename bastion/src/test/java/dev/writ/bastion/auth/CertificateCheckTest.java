@@ -44,11 +44,14 @@ class CertificateCheckTest {
                 principals: [root, deploy]
                 targets: [ { hosts: ["web*"] }, { labels: { env: dev } } ]
                 max_ttl: 8h
+                extensions: [permit-pty]
                 idle_timeout: 30m
               - name: ops
                 match: { groups: [ops] }
                 principals: [root]
+                targets: [ { hosts: ["ops*"] } ]
                 max_ttl: 8h
+                extensions: [permit-pty, permit-port-forwarding]
                 idle_timeout: 10m
             """;
     static KeyPair ca;
@@ -130,14 +133,32 @@ class CertificateCheckTest {
     }
 
     @Test
-    void okDirectLoginGrantsTheTargetAndTheShortestIdleTimeout() throws Exception {
-        Verdict verdict = check("root@web01", certificate(b -> b.extension("roles@writ", "engineer,ops")), "127.0.0.1", null);
+    void okDirectLoginIsDecidedByTheOneRoleThatGivesTheLoginAndTheTarget() throws Exception {
+        Verdict verdict = check("root@web01", certificate(b -> b.extension("roles@writ", "engineer,ops")
+                .extension("logins@writ", "engineer=deploy,root;ops=root").extension("permit-port-forwarding", "")), "127.0.0.1", null);
         Grant grant = assertInstanceOf(Verdict.Accepted.class, verdict).grant();
         assertEquals(Grant.Kind.DIRECT, grant.kind());
         assertEquals("root", grant.login());
         assertEquals("web01", grant.target().name());
-        assertEquals(Duration.ofMinutes(10), grant.idleTimeout());
+        assertEquals(List.of("engineer"), grant.roles());
+        assertEquals(Duration.ofMinutes(30), grant.idleTimeout(), "engineer's idle timeout, not the shorter one of ops");
+        assertEquals(Set.of("permit-pty"), grant.permitted(), "ops's port forwarding does not reach engineer's targets");
         assertEquals("alice@example.com", grant.identity());
+    }
+
+    @Test
+    void refusesTheLoginOfOneRoleOnTheTargetOfAnother() throws Exception {
+        Verdict verdict = check("root@web01", certificate(b -> b.extension("roles@writ", "engineer,ops")
+                .extension("logins@writ", "engineer=deploy;ops=root")), "127.0.0.1", null);
+        Verdict.Refused refused = assertInstanceOf(Verdict.Refused.class, verdict);
+        assertEquals("target_not_allowed", refused.reason());
+        assertEquals("writ: no role of alice@example.com allows login root on web01", refused.message());
+    }
+
+    @Test
+    void refusesACertificateOfSeveralRolesThatDoesNotSayWhichGivesWhichLogin() throws Exception {
+        Verdict verdict = check("root@web01", certificate(b -> b.extension("roles@writ", "engineer,ops")), "127.0.0.1", null);
+        assertEquals("certificate_without_role_logins", assertInstanceOf(Verdict.Refused.class, verdict).reason());
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.writ.bastion.testing.Engineer;
 import dev.writ.bastion.testing.RecordingReceiver;
 import dev.writ.bastion.testing.RunningBastion;
 import dev.writ.bastion.testing.Stack;
+import dev.writ.ca.testing.TestCa;
 import dev.writ.protocol.recording.Asciicast;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -87,7 +88,7 @@ class RecordingTest {
                   spool: ./spool
                   upload_url: %s
                   upload_backoff: 1s
-                """.formatted(receiver.url()), null);
+                """.formatted(receiver.url()), null, TestCa.DIRECT_ACCESS); // the byte-for-byte baseline logs in without the bastion
         alice = stack.engineer("alice", List.of("engineering"), "");
         tina = stack.engineer("tina", List.of("typists"), "");
     }

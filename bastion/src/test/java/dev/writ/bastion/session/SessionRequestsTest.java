@@ -12,6 +12,7 @@ import java.security.KeyPair;
 import java.security.Security;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.certificate.OpenSshCertificateBuilder;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -37,7 +38,7 @@ class SessionRequestsTest {
         }
         OpenSshCertificate certificate = builder.sign(ca, "ssh-ed25519");
         return new Grant(Grant.Kind.DIRECT, "alice@example.com", certificate, "root", null, List.of(), forceCommand, null,
-                Instant.now().plusSeconds(600), RecordingMode.BEST_EFFORT, false, List.of());
+                Instant.now().plusSeconds(600), RecordingMode.BEST_EFFORT, false, List.of(), Set.copyOf(extensions));
     }
 
     static byte[] string(String s) {

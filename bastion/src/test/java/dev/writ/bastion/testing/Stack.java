@@ -43,10 +43,16 @@ public final class Stack implements AutoCloseable {
      */
     public static Stack start(Path dir, String policy, List<String> targetNames, List<String> sshdOptions, String bastionExtra,
                               SessionRecorder recorder) throws Exception {
+        return start(dir, policy, targetNames, sshdOptions, bastionExtra, recorder, "");
+    }
+
+    /** As above, with {@code caExtra} (top-level keys such as {@link TestCa#DIRECT_ACCESS}) in the CA's config. */
+    public static Stack start(Path dir, String policy, List<String> targetNames, List<String> sshdOptions, String bastionExtra,
+                              SessionRecorder recorder, String caExtra) throws Exception {
         TestIdp idp = new TestIdp();
         String bastionKey = RunningBastion.generateKey(dir.resolve("bastion"));
         TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), policy.formatted(LOGIN), Clock.systemUTC(),
-                RunningBastion.registration(bastionKey, List.of("127.0.0.1", "localhost", "web*", "db*")));
+                RunningBastion.registration(bastionKey, List.of("127.0.0.1", "localhost", "web*", "db*")) + caExtra);
         List<Sshd> targets = new ArrayList<>();
         StringBuilder config = new StringBuilder("targets:\n");
         for (String name : targetNames) {

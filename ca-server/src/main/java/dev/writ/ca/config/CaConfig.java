@@ -16,7 +16,8 @@ import java.util.Objects;
  *
  * @param listen    {@code host:port} to serve HTTP(S) on
  * @param store     {@code sqlite:PATH} (the embedded default)
- * @param keys      directory of the CA key files; {@code user_ca} and {@code host_ca} are generated there when absent
+ * @param keys      directory of the CA key files; {@code user_ca}, {@code session_ca} and {@code host_ca} are generated
+ *                  there when absent
  * @param keyType   algorithm of generated CA keys: ed25519 (default), ecdsa, rsa
  * @param policies  directory of policy YAML files
  * @param issuers   OIDC issuers whose ID tokens are accepted
@@ -30,6 +31,9 @@ import java.util.Objects;
  * @param recordingMaxBytes largest recording upload accepted (default 64 MiB); other bodies stay at 64 KiB
  * @param bastions  the bastions allowed to ask for session and host certificates and to upload recordings,
  *                  each with its own key
+ * @param directAccess whether targets are also told to trust the user CA, so that engineers' certificates log in
+ *                  without the bastion (no recording, no per-target policy, revocation only as fresh as the host's
+ *                  KRL); off by default, when targets trust the session CA only
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -46,7 +50,8 @@ public record CaConfig(
         @JsonProperty("webhooks") List<Webhook> webhooks,
         @JsonProperty("recordings") Path recordings,
         @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
-        @JsonProperty("bastions") List<BastionRegistration> bastions) {
+        @JsonProperty("bastions") List<BastionRegistration> bastions,
+        @JsonProperty("direct_access") Boolean directAccess) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -98,6 +103,7 @@ public record CaConfig(
         recordingMaxBytes = recordingMaxBytes == null ? DEFAULT_RECORDING_MAX_BYTES : recordingMaxBytes;
         require(recordingMaxBytes >= 1024, "recording_max_bytes must be at least 1024");
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
+        directAccess = Boolean.TRUE.equals(directAccess);
         require(bastions.stream().map(BastionRegistration::name).distinct().count() == bastions.size(),
                 "bastions must have distinct names");
     }
@@ -128,7 +134,7 @@ public record CaConfig(
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
-                recordingMaxBytes, bastions);
+                recordingMaxBytes, bastions, directAccess);
     }
 
     /**

@@ -33,6 +33,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Every endpoint of the CA, in one place. Handlers do HTTP only; decisions live in the services. */
 public final class Routes {
@@ -53,6 +54,7 @@ public final class Routes {
     private final AuditHandlers audit;
     private final BastionHandlers bastions;
     private final List<String> bastionHostnames;
+    private final boolean directAccess;
     private final RecordingHandlers recordings;
     private final SessionHandlers sessions;
     private final WebUi webUi;
@@ -75,6 +77,7 @@ public final class Routes {
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
         this.bastions = new BastionHandlers(bastions);
+        this.directAccess = config.directAccess();
         this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
         this.recordings = new RecordingHandlers(recordings);
         this.sessions = new SessionHandlers(bastions.liveSessions());
@@ -92,7 +95,7 @@ public final class Routes {
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()), Access.ANYONE);
         routes.get("/v1/login-config", ctx -> ctx.contentType("application/json").result(Json.write(loginConfig)), Access.ANYONE);
         routes.get("/v1/ca", this::caKeys, Access.ANYONE);
-        routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(keys.user().trusted())), Access.ANYONE);
+        routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(targetsTrust())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
         routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
         routes.post("/v1/certs/host", this::hostCertificate, Access.HOST);
@@ -143,7 +146,7 @@ public final class Routes {
     }
 
     private void ready(Context ctx) {
-        boolean ready = store.isReachable() && keys.user() != null && keys.host() != null;
+        boolean ready = store.isReachable() && keys.user() != null && keys.session() != null && keys.host() != null;
         if (ready) {
             ctx.result("ready");
         } else {
@@ -154,7 +157,17 @@ public final class Routes {
     private void caKeys(Context ctx) {
         ctx.contentType("application/json").result(Json.write(new CaKeysResponse(
                 keys.user().trusted().stream().map(PublicKeys::toLine).toList(),
+                keys.session().trusted().stream().map(PublicKeys::toLine).toList(),
                 keys.host().trusted().stream().map(PublicKeys::toLine).toList())));
+    }
+
+    /**
+     * What targets put in {@code TrustedUserCAKeys}: the session CA, so that only the bastion's
+     * session certificates log in; the user CA too only when the config opts in to direct access.
+     */
+    private List<PublicKey> targetsTrust() {
+        return directAccess ? Stream.concat(keys.session().trusted().stream(), keys.user().trusted().stream()).toList()
+                : keys.session().trusted();
     }
 
     private void knownHosts(Context ctx) {

@@ -22,6 +22,7 @@ import dev.writ.policy.UserDecision;
 import dev.writ.policy.UserGrant;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.UserCertRequest;
+import dev.writ.protocol.ssh.Certificates;
 import dev.writ.protocol.ssh.InvalidKeyException;
 import dev.writ.protocol.ssh.PublicKeys;
 import java.security.PublicKey;
@@ -109,7 +110,7 @@ public final class UserCertificateService {
         for (int attempt = 1; ; attempt++) {
             CertificateRequest certificate = new CertificateRequest(CertificateRequest.Kind.USER, serials.next(), publicKey,
                     identity.name(), principals, now.minus(BACKDATE), validBefore,
-                    new TreeMap<>(grant.criticalOptions()), extensions(grant));
+                    new TreeMap<>(grant.criticalOptions()), extensions(grant, principals));
             SignedCertificate signed = signer.sign(certificate);
             try {
                 store.recordIssuance(record(certificate, identity, grant, clientAddress, now), grantIds,
@@ -169,10 +170,19 @@ public final class UserCertificateService {
         return requested.stream().distinct().sorted().toList();
     }
 
-    private static TreeMap<String, String> extensions(UserGrant grant) {
+    /** The roles' extensions, the roles, and which role gives which of the certificate's logins. */
+    private static TreeMap<String, String> extensions(UserGrant grant, List<String> principals) {
         TreeMap<String, String> extensions = new TreeMap<>();
         grant.extensions().forEach(name -> extensions.put(name, ""));
         extensions.put(ROLES_EXTENSION, String.join(",", grant.roles()));
+        Map<String, List<String>> logins = new LinkedHashMap<>();
+        for (String role : grant.roles()) { // a role none of whose logins were asked for gives none
+            List<String> asked = grant.loginsByRole().get(role).stream().filter(principals::contains).toList();
+            if (!asked.isEmpty()) {
+                logins.put(role, asked);
+            }
+        }
+        extensions.put(Certificates.LOGINS_EXTENSION, Certificates.encodeLogins(logins));
         return extensions;
     }
 

@@ -25,22 +25,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The user CA and the host CA, read from (or generated into) the keys directory:
+ * The three certificate authorities, read from (or generated into) the keys directory:
  * <ul>
- *   <li>{@code user_ca}, {@code host_ca}: the signing keys, OpenSSH private-key files, mode 0600,
- *       optionally encrypted with the passphrase in {@code WRIT_CA_KEY_PASSPHRASE};</li>
- *   <li>{@code user_ca-*.pub}, {@code host_ca-*.pub}: further trusted keys (the previous key during
- *       a rotation), published but never used to sign.</li>
+ *   <li>{@code user_ca} signs engineers' certificates, which only bastions trust;</li>
+ *   <li>{@code session_ca} signs the bastion's one-session certificates, the only user CA that
+ *       targets trust (so the bastion is the only way in);</li>
+ *   <li>{@code host_ca} signs host certificates.</li>
  * </ul>
+ * Each is an OpenSSH private-key file, mode 0600, generated when absent (a CA upgraded from a
+ * version without a session CA gets one at its first start), optionally encrypted with the
+ * passphrase in {@code WRIT_CA_KEY_PASSPHRASE}. {@code NAME-*.pub} beside it are further trusted
+ * keys (the previous key during a rotation), published but never used to sign.
  */
-public record CaKeyRing(CaKey user, CaKey host) {
+public record CaKeyRing(CaKey user, CaKey session, CaKey host) {
 
     public static final String PASSPHRASE_ENV = "WRIT_CA_KEY_PASSPHRASE";
     private static final Logger LOG = LoggerFactory.getLogger(CaKeyRing.class);
 
     public static CaKeyRing loadOrCreate(Path dir, KeyType type, String passphrase) throws IOException, GeneralSecurityException {
         KeyFiles.ensurePrivateDirectory(dir);
-        return new CaKeyRing(loadOrCreate(dir, "user_ca", type, passphrase), loadOrCreate(dir, "host_ca", type, passphrase));
+        return new CaKeyRing(loadOrCreate(dir, "user_ca", type, passphrase), loadOrCreate(dir, "session_ca", type, passphrase),
+                loadOrCreate(dir, "host_ca", type, passphrase));
     }
 
     private static CaKey loadOrCreate(Path dir, String name, KeyType type, String passphrase)
@@ -58,6 +63,11 @@ public record CaKeyRing(CaKey user, CaKey host) {
             LOG.info("generated {} {} key in {}", name, KeyUtils.getKeyType(pair), dir);
         }
         return new CaKey(pair, readTrusted(dir, name));
+    }
+
+    /** Every key of every CA: the KRL has a certificate section for each, and none of them may be revoked. */
+    public java.util.stream.Stream<PublicKey> allTrusted() {
+        return java.util.stream.Stream.of(user, session, host).flatMap(ca -> ca.trusted().stream());
     }
 
     static KeyPair generate(KeyType type) throws GeneralSecurityException {

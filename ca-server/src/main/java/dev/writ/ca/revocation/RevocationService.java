@@ -143,8 +143,7 @@ public final class RevocationService {
             key = certificate.getCertPubKey(); // a certificate names its key
         }
         PublicKey revoked = key;
-        if (Stream.concat(keys.user().trusted().stream(), keys.host().trusted().stream())
-                .anyMatch(own -> KeyUtils.compareKeys(own, revoked))) {
+        if (keys.allTrusted().anyMatch(own -> KeyUtils.compareKeys(own, revoked))) {
             throw RequestRefused.badRequest("own_ca_key", "public_key is one of this CA's own keys: revoking it would"
                     + " revoke every certificate it signed; rotate the CA key instead");
         }

@@ -129,7 +129,7 @@ public final class Revocations implements AutoCloseable {
         }
         List<Krl.CertificateRevocations> sections = new ArrayList<>();
         if (!serials.isEmpty() || !keyIds.isEmpty()) {
-            Stream.concat(keys.user().trusted().stream(), keys.host().trusted().stream()).forEach((PublicKey ca) ->
+            keys.allTrusted().forEach((PublicKey ca) ->
                     sections.add(new Krl.CertificateRevocations(ca, new TreeSet<>(serials), new TreeSet<>(keyIds))));
         }
         return new Krl(version, clock.instant(), "writ CA revocations", sections, fingerprints);

@@ -13,6 +13,7 @@ import dev.writ.ca.store.SerialConflictException;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.policy.Policy;
+import dev.writ.policy.Role;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.SessionCertRequest;
 import dev.writ.protocol.ssh.Certificates;
@@ -80,26 +81,26 @@ public final class SessionCertificateService {
         // 2. the engineer's certificate: ours, valid now, not revoked (the bastion checked too; we do not rely on it)
         PresentedCertificates.Verified engineer = presented.verify(requested.userCertificate());
         OpenSshCertificate certificate = engineer.certificate();
-        // 3. authorize: the login is a principal of that certificate, and its roles reach the target
+        // 3. authorize: one role of that certificate gives both the login and the target
         if (!certificate.getPrincipals().contains(principal)) {
             throw RequestRefused.forbidden("principal_not_allowed", "login " + principal + " is not a principal of the certificate");
         }
-        List<String> roles = Certificates.roles(certificate);
-        if (!policy.allowsTarget(roles, target, requested.targetLabels())) {
-            throw RequestRefused.forbidden("target_not_allowed", "roles " + roles + " do not reach " + target);
-        }
-        // 4. sign: one principal, two minutes, only from the bastion, key id naming engineer and session
+        Role role = policy.sessionRole(Certificates.loginsByRole(certificate), principal, target, requested.targetLabels())
+                .orElseThrow(() -> RequestRefused.forbidden("target_not_allowed", "no role of " + engineer.issued().identity()
+                        + " allows login " + principal + " on " + target));
+        // 4. sign with the session CA: one principal, two minutes, only from the bastion, that role's extensions,
+        //    key id naming engineer and session
         Instant now = clock.instant();
         Instant validBefore = min(now.plus(TTL), Certificates.validBefore(certificate));
         String keyId = certificate.getId() + " via writ session " + sessionId;
         for (int attempt = 1; ; attempt++) {
-            CertificateRequest request = new CertificateRequest(CertificateRequest.Kind.USER, serials.next(), sessionKey,
+            CertificateRequest request = new CertificateRequest(CertificateRequest.Kind.SESSION, serials.next(), sessionKey,
                     keyId, List.of(principal), now.minus(BACKDATE), validBefore, criticalOptions(certificate, bastion),
-                    extensions(certificate));
+                    extensions(certificate, role));
             SignedCertificate signed = signer.sign(request);
             try {
-                store.recordIssuance(record(request, engineer.issued(), bastionAddress, roles, now),
-                        issuedEvent(request, engineer.issued(), bastion, target, sessionId, certificate, bastionAddress, now));
+                store.recordIssuance(record(request, engineer.issued(), bastionAddress, List.of(role.name()), now),
+                        issuedEvent(request, engineer.issued(), bastion, target, sessionId, certificate, role, bastionAddress, now));
             } catch (SerialConflictException e) {
                 if (attempt < SIGNING_ATTEMPTS) {
                     continue;
@@ -123,17 +124,15 @@ public final class SessionCertificateService {
         return options;
     }
 
-    private static TreeMap<String, String> extensions(OpenSshCertificate engineer) {
+    /** The deciding role's extensions that the engineer's certificate also carries, and that one role. */
+    private static TreeMap<String, String> extensions(OpenSshCertificate engineer, Role role) {
         TreeMap<String, String> extensions = new TreeMap<>();
         engineer.getExtensionsMap().forEach((name, value) -> {
-            if (CARRIED_EXTENSIONS.contains(name)) {
+            if (CARRIED_EXTENSIONS.contains(name) && role.extensions().contains(name)) {
                 extensions.put(name, "");
             }
         });
-        String roles = engineer.getExtensionsMap().get(Certificates.ROLES_EXTENSION);
-        if (roles != null) {
-            extensions.put(Certificates.ROLES_EXTENSION, roles);
-        }
+        extensions.put(Certificates.ROLES_EXTENSION, role.name());
         return extensions;
     }
 
@@ -144,12 +143,13 @@ public final class SessionCertificateService {
     }
 
     private static AuditEvent issuedEvent(CertificateRequest c, IssuedCertificate engineer, BastionRegistration bastion,
-                                          String target, String sessionId, OpenSshCertificate presented,
+                                          String target, String sessionId, OpenSshCertificate presented, Role role,
                                           String bastionAddress, Instant now) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("serial", Serials.format(c.serial()));
         details.put("kind", "session");
         details.put("principals", c.principals());
+        details.put("role", role.name());
         details.put("target", target);
         details.put("session_id", sessionId);
         details.put("bastion", bastion.name());

@@ -22,7 +22,8 @@ public record CertificateRequest(
         SortedMap<String, String> criticalOptions,
         SortedMap<String, String> extensions) {
 
-    public enum Kind { USER, HOST }
+    /** Which CA signs: engineers' certificates, the bastion's one-session certificates, or hosts'. */
+    public enum Kind { USER, SESSION, HOST }
 
     public CertificateRequest {
         if (serial == 0) {

@@ -9,7 +9,10 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 
-/** Signs with MINA's {@link OpenSshCertificateBuilder}: user certificates with the user CA, host ones with the host CA. */
+/**
+ * Signs with MINA's {@link OpenSshCertificateBuilder}: engineers' certificates with the user CA,
+ * the bastion's session certificates with the session CA, host certificates with the host CA.
+ */
 public final class OpenSshCertificateSigner implements CertificateSigner {
 
     private final CaKeyRing keys;
@@ -20,11 +23,14 @@ public final class OpenSshCertificateSigner implements CertificateSigner {
 
     @Override
     public SignedCertificate sign(CertificateRequest request) throws SigningException {
-        boolean user = request.kind() == CertificateRequest.Kind.USER;
-        CaKey ca = user ? keys.user() : keys.host();
-        OpenSshCertificateBuilder builder = user
-                ? OpenSshCertificateBuilder.userCertificate()
-                : OpenSshCertificateBuilder.hostCertificate();
+        CaKey ca = switch (request.kind()) {
+            case USER -> keys.user();
+            case SESSION -> keys.session();
+            case HOST -> keys.host();
+        };
+        OpenSshCertificateBuilder builder = request.kind() == CertificateRequest.Kind.HOST
+                ? OpenSshCertificateBuilder.hostCertificate()
+                : OpenSshCertificateBuilder.userCertificate();
         builder.publicKey(request.publicKey())
                 .serial(request.serial())
                 .id(request.keyId())

@@ -271,7 +271,8 @@ class HostCertificateApiTest {
             assertTrue(listing.contains("Key ID: \"" + WEB_JOB + "\""), listing);
             assertTrue(listing.matches("(?s).*force-command /usr/local/bin/deploy\\n.*"), listing);
             assertTrue(listing.matches("(?s).*source-address 10.20.0.0/16\\n.*"), listing);
-            assertTrue(listing.matches("(?s).*Extensions: \\n\\s+roles@writ [^\\n]*\\n"), listing); // only the roles
+            // only the role and its logins
+            assertTrue(listing.matches("(?s).*Extensions: \\n\\s+logins@writ [^\\n]*\\n\\s+roles@writ [^\\n]*\\n"), listing);
             long seconds = Instant.parse(answer(response).get("valid_before").asText()).getEpochSecond()
                     - Instant.now().getEpochSecond();
             assertTrue(Math.abs(seconds - 600) <= 5, "valid for " + seconds + " s");

@@ -43,6 +43,11 @@ public final class HostTestCa implements AutoCloseable {
 
     /** Starts a CA with {@code policyYaml} as its only policy file; data stays in {@code dir} across restarts. */
     public static HostTestCa start(Path dir, TestIdp idp, String policyYaml, Clock clock) throws Exception {
+        return start(dir, idp, policyYaml, clock, "");
+    }
+
+    /** As above, with {@code extraConfig} (top-level keys, such as {@code direct_access:}) appended to the CA's config. */
+    public static HostTestCa start(Path dir, TestIdp idp, String policyYaml, Clock clock, String extraConfig) throws Exception {
         Files.createDirectories(dir.resolve("policies"));
         Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
         Path configFile = dir.resolve("ca.yaml");
@@ -56,7 +61,7 @@ public final class HostTestCa implements AutoCloseable {
                     audience: writ
                   - url: %s
                     audience: %s
-                """.formatted(idp.issuerUrl(), ciIssuer(idp), CI_AUDIENCE));
+                """.formatted(idp.issuerUrl(), ciIssuer(idp), CI_AUDIENCE) + extraConfig);
         return new HostTestCa(dir, idp, Main.start(ConfigLoader.load(configFile), clock));
     }
 

@@ -120,7 +120,13 @@ class UserCertificateApiTest {
             assertTrue(listing.contains("Key ID: \"alice@example.com\""), listing);
             assertTrue(listing.contains("Serial: " + answer.get("serial").asText()), listing);
             assertTrue(listing.matches("(?s).*Principals: \\n\\s+alice\\n\\s+ops\\n.*"), listing);
-            assertTrue(listing.matches("(?s).*Extensions: \\n\\s+permit-port-forwarding\\n\\s+permit-pty\\n\\s+roles@writ.*"), listing);
+            assertTrue(listing.matches("(?s).*Extensions: \\n\\s+logins@writ[^\\n]*\\n\\s+permit-port-forwarding\\n\\s+permit-pty\\n\\s+roles@writ.*"),
+                    listing);
+            // one role decides each session at the bastion, so the certificate says which role gives which login
+            var parsed = (org.apache.sshd.common.config.keys.OpenSshCertificate) dev.writ.protocol.ssh.PublicKeys.parse(
+                    answer.get("certificate").asText());
+            assertEquals("engineer=alice;sre=alice,ops", parsed.getExtensionsMap().get("logins@writ"));
+            assertEquals("engineer,sre", parsed.getExtensionsMap().get("roles@writ"));
             // the shortest default TTL of the two roles (1h), backdated one minute
             Instant validBefore = Instant.parse(answer.get("valid_before").asText());
             long seconds = validBefore.getEpochSecond() - before.getEpochSecond();
@@ -242,10 +248,28 @@ class UserCertificateApiTest {
     class PublicEndpoints {
 
         @Test
-        void servesTheUserCaKeyForTrustedUserCaKeys() throws Exception {
+        void servesOnlyTheSessionCaKeyForTargetsTrustedUserCaKeys() throws Exception {
             HttpResponse<String> response = ca.get("/v1/ca/user.pub");
             assertEquals(200, response.statusCode());
-            assertEquals(Files.readString(ca.keys().resolve("user_ca.pub")).split(" writ")[0] + "\n", response.body());
+            assertEquals(Files.readString(ca.keys().resolve("session_ca.pub")).split(" writ")[0] + "\n", response.body());
+            assertFalse(response.body().contains(Files.readString(ca.keys().resolve("user_ca.pub")).split(" ")[1]),
+                    "engineers' certificates must not open targets directly");
+        }
+
+        @Test
+        void listsTheThreeCasEachWithItsOwnKey() throws Exception {
+            HttpResponse<String> response = ca.get("/v1/ca");
+            assertEquals(200, response.statusCode());
+            JsonNode keys = JSON.readTree(response.body());
+            List<String> names = new java.util.ArrayList<>();
+            keys.fieldNames().forEachRemaining(names::add);
+            assertEquals(List.of("user", "session", "host"), names);
+            for (String name : names) {
+                assertEquals(1, keys.get(name).size(), name);
+                assertEquals(Files.readString(ca.keys().resolve(name + "_ca.pub")).split(" writ")[0], keys.get(name).get(0).asText());
+            }
+            assertEquals(3, java.util.Set.of(keys.get("user").get(0).asText(), keys.get("session").get(0).asText(),
+                    keys.get("host").get(0).asText()).size(), "three distinct keys");
         }
 
         @Test
@@ -253,14 +277,6 @@ class UserCertificateApiTest {
             HttpResponse<String> response = ca.get("/v1/ca/known_hosts");
             assertEquals(200, response.statusCode());
             assertTrue(response.body().startsWith("@cert-authority * ssh-ed25519 "), response.body());
-        }
-
-        @Test
-        void listsBothCasAsJson() throws Exception {
-            JsonNode keys = JSON.readTree(ca.get("/v1/ca").body());
-            assertEquals(1, keys.get("user").size());
-            assertEquals(1, keys.get("host").size());
-            assertFalse(keys.get("user").get(0).asText().equals(keys.get("host").get(0).asText()));
         }
 
         @Test

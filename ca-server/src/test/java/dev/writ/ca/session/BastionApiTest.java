@@ -1,6 +1,7 @@
 package dev.writ.ca.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,6 +48,12 @@ class BastionApiTest {
                 ttl: 1h
                 max_ttl: 8h
                 extensions: [permit-pty, permit-port-forwarding]
+              - name: ops
+                match: { groups: [engineering] }
+                principals: [ops]
+                targets: [ { hosts: ["ops*"] } ]
+                max_ttl: 8h
+                extensions: [permit-pty]
             """;
 
     @TempDir
@@ -128,6 +135,13 @@ class BastionApiTest {
         }
     }
 
+    /** The SHA256 fingerprint of one of the CA's public key files, as ssh-keygen prints it. */
+    String fingerprint(String file) throws Exception {
+        Processes.Result result = Processes.run(List.of("ssh-keygen", "-l", "-f", ca.keys().resolve(file).toString()));
+        assertEquals(0, result.exitCode(), result.output());
+        return result.output().split(" ")[1];
+    }
+
     String keygenList(String line) throws Exception {
         Path file = Files.writeString(Files.createTempFile(dir, "c", "-cert.pub"), line + "\n");
         Processes.Result listing = Processes.run(List.of("ssh-keygen", "-L", "-f", file.toString()));
@@ -150,6 +164,9 @@ class BastionApiTest {
             assertTrue(listing.contains("Key ID: \"alice@example.com via writ session s-42\""), listing);
             assertTrue(listing.matches("(?s).*Principals: \\n\\s+alice\\n\\s+Critical Options: \\n\\s+source-address 127.0.0.1/32\\n.*"), listing);
             assertTrue(listing.matches("(?s).*Extensions: \\n\\s+permit-port-forwarding\\n\\s+permit-pty\\n\\s+roles@writ.*"), listing);
+            // signed by the session CA, the one targets trust; never by the user CA that signs engineers' certificates
+            assertTrue(listing.contains("Signing CA: ED25519 " + fingerprint("session_ca.pub")), listing);
+            assertFalse(listing.contains(fingerprint("user_ca.pub")), listing);
             long seconds = Instant.parse(answer.get("valid_before").asText()).getEpochSecond() - Instant.now().getEpochSecond();
             assertTrue(seconds > 100 && seconds <= 120, "valid for " + seconds + " s");
             long serial = Long.parseUnsignedLong(answer.get("serial").asText());
@@ -170,7 +187,27 @@ class BastionApiTest {
         @Test
         void failTargetNotAllowedByPolicy() throws Exception {
             assertProblem(session(sessionRequest(userCertificate(null).get("certificate").asText(), "alice", "db01")), 403,
-                    "roles [engineer] do not reach db01");
+                    "no role of alice@example.com allows login alice on db01");
+        }
+
+        @Test
+        void okTheOneRoleThatGivesTheLoginAndTheTargetDecidesTheCertificate() throws Exception {
+            HttpResponse<String> response = session(sessionRequest(userCertificate(null).get("certificate").asText(), "ops", "ops01"));
+            assertEquals(201, response.statusCode(), response.body());
+            String listing = keygenList(JSON.readTree(response.body()).get("certificate").asText());
+            assertTrue(listing.matches("(?s).*Principals: \\n\\s+ops\\n.*"), listing);
+            // ops's extensions only, though the engineer's certificate also carries engineer's port forwarding
+            assertTrue(listing.matches("(?s).*Extensions: \\n\\s+permit-pty\\n\\s+roles@writ UNKNOWN OPTION[^\\n]*\\n"), listing);
+            assertEquals(1, count("SELECT COUNT(*) FROM audit_events WHERE type = 'certificate.issued'"
+                    + " AND details LIKE '%\"role\":\"ops\"%' AND details LIKE '%\"target\":\"ops01\"%'"));
+        }
+
+        @Test
+        void failTheLoginOfOneRoleOnTheTargetOfAnother() throws Exception {
+            assertProblem(session(sessionRequest(userCertificate(null).get("certificate").asText(), "ops", "web01")), 403,
+                    "no role of alice@example.com allows login ops on web01");
+            assertProblem(session(sessionRequest(userCertificate(null).get("certificate").asText(), "alice", "ops01")), 403,
+                    "no role of alice@example.com allows login alice on ops01");
         }
 
         @Test

@@ -29,6 +29,12 @@ public final class TestCa implements AutoCloseable {
         this.server = server;
     }
 
+    /**
+     * The config line that adds the user CA to what targets trust ({@code GET /v1/ca/user.pub}), for
+     * tests whose sshd stands for a host reached without the bastion.
+     */
+    public static final String DIRECT_ACCESS = "direct_access: true\n";
+
     /** Starts a CA trusting {@code issuerUrl} (audience {@code writ}) with {@code policyYaml} as its only policy file. */
     public static TestCa start(Path dir, String issuerUrl, String policyYaml) throws Exception {
         return start(dir, issuerUrl, policyYaml, Clock.systemUTC());

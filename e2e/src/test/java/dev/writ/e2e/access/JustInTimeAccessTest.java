@@ -193,7 +193,7 @@ class JustInTimeAccessTest {
     void aliceReachesProductionWhileHerGrantLastsAndIsThrownOutWhenSheDropsIt() throws Exception {
         // without a grant: her certificate names neither the login nor a role that reaches env=prod
         refused(LOGIN, "writ: your certificate does not allow login " + LOGIN);
-        refused("alice", "writ: your roles do not reach prod01");
+        refused("alice", "writ: no role of alice@example.com allows login alice on prod01");
 
         String id = approvedGrant("10m").get("id").asText();
 

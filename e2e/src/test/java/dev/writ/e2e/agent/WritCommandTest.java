@@ -56,7 +56,7 @@ class WritCommandTest {
                     match: { groups: [ops] }
                     principals: ["%s"]
                     max_ttl: 1h
-                """.formatted(LOGIN));
+                """.formatted(LOGIN), java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
         sshd = Sshd.in(dir.resolve("sshd")).trustedUserCaKeys(ca.get("/v1/ca/user.pub").body()).start();
     }
 

@@ -109,7 +109,7 @@ class RefusalTest {
                 Arguments.of("fail/login-not-a-principal", (Setup) RefusalTest::issued,
                         "nobody", "web01", "login_not_a_principal", "writ: your certificate does not allow login nobody"),
                 Arguments.of("fail/target-not-allowed", (Setup) RefusalTest::issued,
-                        LOGIN, "db01", "target_not_allowed", "writ: your roles do not reach db01"),
+                        LOGIN, "db01", "target_not_allowed", "writ: no role of alice@example.com allows login " + LOGIN + " on db01"),
                 Arguments.of("fail/unknown-target", (Setup) RefusalTest::issued,
                         LOGIN, "nowhere", "unknown_target", "writ: no target named nowhere"));
     }

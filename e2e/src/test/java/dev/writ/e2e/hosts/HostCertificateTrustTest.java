@@ -12,6 +12,7 @@ import dev.writ.ca.host.MovableClock;
 import dev.writ.ca.testing.Processes;
 import dev.writ.ca.testing.Ssh;
 import dev.writ.ca.testing.Sshd;
+import dev.writ.ca.testing.TestCa;
 import dev.writ.ca.testing.TestIdp;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ class HostCertificateTrustTest {
                   - name: databases
                     match: { issuer: %2$s, claims: { project_path: infra/db, ref: main } }
                     hostnames: ["db??.example.com"]
-                """.formatted(LOGIN, HostTestCa.ciIssuer(idp)), new MovableClock());
+                """.formatted(LOGIN, HostTestCa.ciIssuer(idp)), new MovableClock(), TestCa.DIRECT_ACCESS);
 
         // the machine: its pipeline's workload token in a file, and writ host bootstrap into sshd's directory
         Path sshdDir = dir.resolve("web01");

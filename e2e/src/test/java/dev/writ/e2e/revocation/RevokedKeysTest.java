@@ -66,7 +66,7 @@ class RevokedKeysTest {
                     max_ttl: 1h
                 admins:
                   - match: { groups: [writ-admins] }
-                """.formatted(LOGIN));
+                """.formatted(LOGIN), java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
         admin = idp.idToken("root@example.com", List.of("writ-admins"));
         krl = dir.resolve("revoked.krl");
         fetchKrl();

@@ -2,7 +2,13 @@ package dev.writ.protocol.ssh;
 
 import java.security.PublicKey;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.Set;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -19,6 +25,14 @@ public final class Certificates {
     public static final Set<String> KNOWN_CRITICAL_OPTIONS = Set.of("force-command", "source-address");
     /** The extension naming the roles behind a certificate. */
     public static final String ROLES_EXTENSION = "roles@writ";
+    /**
+     * The extension saying which role gives which login, {@code engineer=alice;prod-admin=root}
+     * (roles in the order of {@link #ROLES_EXTENSION}, logins sorted), so that the bastion and the
+     * CA let one role decide a session: its login and its target, never one role's login on another
+     * role's target.
+     */
+    public static final String LOGINS_EXTENSION = "logins@writ";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
     private static final String SHA1_RSA = "ssh-rsa";
 
     private Certificates() {
@@ -71,6 +85,45 @@ public final class Certificates {
     public static Instant validBefore(OpenSshCertificate certificate) {
         long seconds = certificate.getValidBefore();
         return seconds < 0 || seconds > Instant.MAX.getEpochSecond() ? Instant.MAX : Instant.ofEpochSecond(seconds);
+    }
+
+    /** The value of {@link #LOGINS_EXTENSION} for these roles and their logins. */
+    public static String encodeLogins(Map<String, ? extends Collection<String>> loginsByRole) {
+        return loginsByRole.entrySet().stream()
+                .map(e -> e.getKey() + "=" + String.join(",", new TreeSet<>(e.getValue())))
+                .collect(Collectors.joining(";"));
+    }
+
+    /** Whether the certificate says which role gives which login (those issued before the one-role rule do not). */
+    public static boolean hasLoginsByRole(OpenSshCertificate certificate) {
+        return certificate.getExtensionsMap().containsKey(LOGINS_EXTENSION);
+    }
+
+    /**
+     * Which role gives which of the certificate's logins, from {@link #LOGINS_EXTENSION}; only
+     * logins that are principals of the certificate count. A certificate without the extension
+     * and with one role: that role gives every principal; with several: nothing is known, empty.
+     * A malformed value gives nothing.
+     */
+    public static Map<String, List<String>> loginsByRole(OpenSshCertificate certificate) {
+        List<String> principals = List.copyOf(certificate.getPrincipals());
+        String value = certificate.getExtensionsMap().get(LOGINS_EXTENSION);
+        if (value == null) {
+            List<String> roles = roles(certificate);
+            return roles.size() == 1 ? Map.of(roles.get(0), principals) : Map.of();
+        }
+        Map<String, List<String>> logins = new LinkedHashMap<>();
+        for (String entry : value.split(";", -1)) {
+            int eq = entry.indexOf('=');
+            String role = eq < 0 ? "" : entry.substring(0, eq);
+            List<String> names = eq < 0 ? List.of() : List.of(entry.substring(eq + 1).split(",", -1));
+            if (!NAME.matcher(role).matches() || logins.containsKey(role)
+                    || names.stream().anyMatch(name -> !NAME.matcher(name).matches())) {
+                return Map.of();
+            }
+            logins.put(role, names.stream().filter(principals::contains).toList());
+        }
+        return logins;
     }
 
     /** The roles named in {@code roles@writ}, empty when absent. */
