@@ -46,7 +46,7 @@ public interface RequestPolicy {
 
     /**
      * For channels that carry only data (direct-tcpip, agent): every request is refused, the
-     * target's ones too (sshd sends none), except courtesy.
+     * target's ones too (sshd sends none but keepalives), except courtesy.
      */
     RequestPolicy DATA_ONLY = new RequestPolicy() {
         @Override
