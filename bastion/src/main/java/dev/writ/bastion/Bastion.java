@@ -10,6 +10,7 @@ import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.metrics.MetricsServer;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.record.Recorder;
+import dev.writ.bastion.relay.GlobalRequests;
 import dev.writ.bastion.relay.RefusalMessages;
 import dev.writ.bastion.route.Targets;
 import dev.writ.bastion.session.AuditTrail;
@@ -192,9 +193,11 @@ public final class Bastion implements AutoCloseable {
         server.setKeyboardInteractiveAuthenticator(null);
         server.setHostBasedAuthenticator(null);
         server.setGSSAuthenticator(null);
-        server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, RefusalMessages.FACTORY));
+        server.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE, RefusalMessages.factory(sessions)));
         server.setChannelFactories(channels.serverFactories());
-        server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE); // remote forwarding (tcpip-forward) is off
+        // remote forwarding (tcpip-forward) is off: refused, and reported, by GlobalRequests; the filter is a second lock
+        server.setGlobalRequestHandlers(GlobalRequests.handlers(sessions));
+        server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
         server.setAgentFactory(null);
         server.setShellFactory(null);
         server.setCommandFactory(null);

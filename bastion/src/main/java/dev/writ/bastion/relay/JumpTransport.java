@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.sshd.common.channel.IoWriteFutureImpl;
 import org.apache.sshd.common.future.CloseFuture;
 import org.apache.sshd.common.future.DefaultCloseFuture;
@@ -46,6 +47,7 @@ public final class JumpTransport implements IoSession, ChannelSink {
     private final IoService service;
     private final SocketAddress client;
     private final SocketAddress local;
+    private final Consumer<Refusal> refusals;
     private final Map<Object, Object> attributes = new ConcurrentHashMap<>();
     private final DefaultCloseFuture closeFuture = new DefaultCloseFuture(this, this);
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -57,10 +59,12 @@ public final class JumpTransport implements IoSession, ChannelSink {
      * @param sessions the SSH server's session factory
      * @param service  what MINA sees as the transport's service (see {@link #service(java.util.function.Supplier)})
      * @param client   the engineer's address: {@code source-address} is checked against it
+     * @param refusals where requests on the outer channel, all refused, are reported
      */
     public JumpTransport(ChannelEnd outer, Target target, IoHandler sessions, IoService service, SocketAddress client,
-                         SocketAddress local) {
+                         SocketAddress local, Consumer<Refusal> refusals) {
         this.outer = outer;
+        this.refusals = refusals;
         this.sessions = sessions;
         this.service = service;
         this.client = client;
@@ -123,8 +127,13 @@ public final class JumpTransport implements IoSession, ChannelSink {
 
     @Override
     public void request(ChannelEnd from, String type, byte[] payload, ReplySlot reply) {
+        // a direct-tcpip channel carries bytes only
+        RequestPolicy.Decision decision = RequestPolicy.DATA_ONLY.fromClient(type, payload);
+        if (decision instanceof RequestPolicy.Refuse refuse) {
+            refusals.accept(Refusal.request(type, refuse.reason(), refuse.requested()));
+        }
         if (reply != null) {
-            reply.answer(false); // a direct-tcpip channel carries bytes only
+            reply.answer(false);
         }
     }
 

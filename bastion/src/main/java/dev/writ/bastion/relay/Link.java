@@ -61,14 +61,14 @@ public final class Link implements ChannelSink {
         if (decision instanceof RequestPolicy.Relay relay) {
             observer.request(direction, relay.type(), relay.payload(), true);
             other(from).sendRequest(relay.type(), relay.payload(), reply == null ? null : reply::answer);
-        } else if (decision instanceof RequestPolicy.Refuse refuse) {
-            observer.request(direction, type, payload, false);
-            if (refuse.audited()) {
-                events.refused(type, refuse.reason());
-            }
-            if (reply != null) {
-                reply.answer(false);
-            }
+            return;
+        }
+        observer.request(direction, type, payload, false);
+        if (decision instanceof RequestPolicy.Refuse refuse) {
+            events.refused(Refusal.request(type, refuse.reason(), refuse.requested()));
+        }
+        if (reply != null) {
+            reply.answer(false); // refused or declined alike: the peer reads "failure"
         }
     }
 

@@ -7,7 +7,8 @@ public interface LinkEvents {
 
     void relayed(Direction direction, int bytes);
 
-    void refused(String requestType, String reason);
+    /** A request on the channel was refused (not one merely declined as courtesy). */
+    void refused(Refusal refusal);
 
     void closed(Link link);
 }

@@ -6,6 +6,7 @@ import dev.writ.bastion.observe.Direction;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.relay.LinkEvents;
+import dev.writ.bastion.relay.Refusal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -25,10 +26,10 @@ import org.apache.sshd.server.session.ServerSession;
  */
 final class ActiveSession implements LinkEvents {
 
-    /** Where refused requests of the session's channels are reported (audit, metrics). */
+    /** Where refused requests of the session's channels are reported (audit, metrics, log). */
     @FunctionalInterface
     interface Refusals {
-        void refused(ActiveSession session, String requestType, String reason);
+        void refused(ActiveSession session, Refusal refusal);
     }
 
     private final String id;
@@ -184,8 +185,8 @@ final class ActiveSession implements LinkEvents {
     }
 
     @Override
-    public void refused(String requestType, String reason) {
-        refusals.refused(this, requestType, reason);
+    public void refused(Refusal refusal) {
+        refusals.refused(this, refusal);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.ca.CaClient;
 import dev.writ.bastion.observe.RecordingLoss;
+import dev.writ.bastion.relay.Refusal;
 import dev.writ.protocol.api.BastionAuditEvent;
 import dev.writ.protocol.recording.RecordingUpload;
 import java.net.InetSocketAddress;
@@ -38,10 +39,16 @@ public final class AuditTrail {
         send("login.refused", "refused", grant.identity(), client, reason, details);
     }
 
-    void channelRefused(ActiveSession session, String channelOrRequest, String reason) {
+    /** {@code request}: the channel or request type; {@code request_kind}: channel_open, channel_request or global_request. */
+    void channelRefused(ActiveSession session, Refusal refusal) {
         Map<String, String> details = details(session.grant(), session.id());
-        details.put("request", printable(channelOrRequest));
-        send("channel.refused", "refused", session.grant().identity(), session.downstream().getClientAddress(), reason, details);
+        details.put("request", printable(refusal.type()));
+        details.put("request_kind", refusal.asked().auditName());
+        if (refusal.requested() != null) {
+            details.put("requested", printable(refusal.requested()));
+        }
+        send("channel.refused", "refused", session.grant().identity(), session.downstream().getClientAddress(), refusal.reason(),
+                details);
     }
 
     void started(ActiveSession session) {

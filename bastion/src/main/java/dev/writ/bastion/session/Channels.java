@@ -12,6 +12,7 @@ import dev.writ.bastion.relay.InitiatedChannel;
 import dev.writ.bastion.relay.JumpTransport;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.relay.OpenRefusal;
+import dev.writ.bastion.relay.Refusal;
 import dev.writ.bastion.relay.RequestPolicy;
 import dev.writ.bastion.route.Target;
 import dev.writ.bastion.route.Targets;
@@ -39,8 +40,9 @@ import org.apache.sshd.server.session.ServerSession;
  * Every channel type the bastion accepts, and the authorization of each: {@code session} (relayed
  * to a session channel on the target), {@code direct-tcpip} (a ProxyJump, or {@code ssh -L}
  * forwarded through the target), and, from a target, {@code auth-agent@openssh.com} (relayed back
- * to the engineer's agent). Any other type — {@code forwarded-tcpip}, {@code x11} — has no factory
- * and is refused by MINA.
+ * to the engineer's agent). Each refusal here is reported to the session ({@link Sessions#refused}).
+ * Any other type from the engineer — {@code forwarded-tcpip}, {@code x11} — has no factory: MINA
+ * refuses it, and {@link dev.writ.bastion.relay.RefusalMessages} reports it.
  */
 public final class Channels {
 
@@ -83,13 +85,16 @@ public final class Channels {
 
     private CompletableFuture<ChannelSink> openSession(AcceptedChannel channel, Buffer request) {
         ActiveSession session = sessions.of(channel.getSession());
-        if (session == null || !session.grant().reachesTarget()) {
-            return refuse("writ: name a target: ssh -p PORT LOGIN@TARGET@BASTION, or ssh -J BASTION LOGIN@TARGET");
+        String noTarget = "writ: name a target: ssh -p PORT LOGIN@TARGET@BASTION, or ssh -J BASTION LOGIN@TARGET";
+        if (session == null) {
+            return refuse(noTarget);
+        }
+        if (!session.grant().reachesTarget()) {
+            return refuse(session, Refusal.channel("session", "no_target", null), noTarget);
         }
         String unrecordable = sessions.unrecordable(session);
         if (unrecordable != null) {
-            sessions.refused(session, "session", "recording_unavailable");
-            return refuse("writ: " + unrecordable);
+            return refuse(session, Refusal.channel("session", "recording_unavailable", null), "writ: " + unrecordable);
         }
         InitiatedChannel toTarget = new InitiatedChannel("session", new byte[0]);
         Link link = Link.between(channel.end(), toTarget.end(),
@@ -111,20 +116,20 @@ public final class Channels {
         if (grant.kind() == Grant.Kind.JUMP) {
             return jump(channel, session, host, port);
         }
+        String requested = host + ":" + port;
         if (!grant.permits("permit-port-forwarding")) {
-            sessions.refused(session, "direct-tcpip", "port_forwarding_not_permitted");
-            return refuse("writ: your certificate does not permit port forwarding");
+            return refuse(session, Refusal.channel("direct-tcpip", "port_forwarding_not_permitted", requested),
+                    "writ: your certificate does not permit port forwarding");
         }
         Target destination = TARGET_ITSELF.contains(host.toLowerCase(Locale.ROOT)) ? grant.target()
                 : targets.find(host).orElse(new Target(host.toLowerCase(Locale.ROOT), host, port, Map.of()));
         if (!destination.name().equals(grant.target().name()) && !check.allows(grant, destination)) {
-            sessions.refused(session, "direct-tcpip " + host + ":" + port, "forwarding_destination_not_allowed");
-            return refuse("writ: your roles do not allow forwarding to " + host);
+            return refuse(session, Refusal.channel("direct-tcpip", "forwarding_destination_not_allowed", requested),
+                    "writ: your roles do not allow forwarding to " + host);
         }
         String unrecordable = sessions.unrecordable(session);
         if (unrecordable != null) {
-            sessions.refused(session, "direct-tcpip " + host + ":" + port, "recording_unavailable");
-            return refuse("writ: " + unrecordable);
+            return refuse(session, Refusal.channel("direct-tcpip", "recording_unavailable", requested), "writ: " + unrecordable);
         }
         ByteArrayBuffer payload = new ByteArrayBuffer();
         payload.putString(host);
@@ -140,17 +145,17 @@ public final class Channels {
     /** {@code ssh -J}: the bastion answers as the target itself, with a host certificate for its name. */
     private CompletableFuture<ChannelSink> jump(AcceptedChannel channel, ActiveSession session, String host, int port) {
         Target target = targets.find(host).orElse(null);
+        String requested = host + ":" + port;
         if (target == null) {
-            sessions.refused(session, "direct-tcpip " + host + ":" + port, "unknown_target");
-            return refuse("writ: no target named " + host);
+            return refuse(session, Refusal.channel("direct-tcpip", "unknown_target", requested), "writ: no target named " + host);
         }
         if (port != 22 && port != target.port()) {
-            sessions.refused(session, "direct-tcpip " + host + ":" + port, "unknown_target");
-            return refuse("writ: " + target.name() + " is reached on port 22");
+            return refuse(session, Refusal.channel("direct-tcpip", "unknown_target", requested),
+                    "writ: " + target.name() + " is reached on port 22");
         }
         if (!check.allows(session.grant(), target)) {
-            sessions.refused(session, "direct-tcpip " + target.name(), "target_not_allowed");
-            return refuse("writ: your roles do not reach " + target.name());
+            return refuse(session, Refusal.channel("direct-tcpip", "target_not_allowed", target.name()),
+                    "writ: your roles do not reach " + target.name());
         }
         ServerSession outer = session.downstream();
         return hostKeys.certificateFor(target)
@@ -159,15 +164,20 @@ public final class Channels {
                         throw OpenRefusal.connectFailed("writ: no host certificate for " + target.name() + " from the CA");
                     }
                     return new JumpTransport(channel.end(), target, server.getSessionFactory(), jumpService,
-                            outer.getClientAddress(), outer.getLocalAddress());
+                            outer.getClientAddress(), outer.getLocalAddress(), session::refused);
                 });
     }
 
     private CompletableFuture<ChannelSink> openAgent(AcceptedChannel channel, Buffer request) {
         ClientSession upstream = (ClientSession) channel.getSession();
         ActiveSession session = upstream.getAttribute(Upstream.OWNER) instanceof ActiveSession s ? s : null;
-        if (session == null || !session.agentForwarding() || !session.grant().permits("permit-agent-forwarding")) {
+        if (session == null) {
             return refuse("agent forwarding was not requested");
+        }
+        if (!session.agentForwarding() || !session.grant().permits("permit-agent-forwarding")) {
+            // the target asks; it can only have been told to by the engineer's request, which was refused or never made
+            return refuse(session, Refusal.channel("auth-agent@openssh.com", "target_agent_channel_not_requested", null),
+                    "agent forwarding was not requested");
         }
         InitiatedChannel toClient = new InitiatedChannel("auth-agent@openssh.com", new byte[0]);
         Link link = Link.between(toClient.end(), channel.end(), RequestPolicy.DATA_ONLY,
@@ -208,6 +218,12 @@ public final class Channels {
                 client instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(client),
                 grant.roles(), grant.grantedRoles(), grant.recording(), grant.recordInput());
         return recorder.channelOpened(info, sessions.control(session));
+    }
+
+    /** Reports the refusal to the session (audit, metric, log) and refuses the open with {@code message}. */
+    private CompletableFuture<ChannelSink> refuse(ActiveSession session, Refusal refusal, String message) {
+        sessions.refused(session, refusal);
+        return refuse(message);
     }
 
     private static CompletableFuture<ChannelSink> refuse(String message) {

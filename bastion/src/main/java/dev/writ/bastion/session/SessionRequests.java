@@ -9,7 +9,8 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * What may be asked on a {@code session} channel, per the engineer's certificate: a PTY only
  * with {@code permit-pty}, agent forwarding only with {@code permit-agent-forwarding}, never X11;
  * environment variables only from the allowlist; with {@code force-command}, whatever is asked
- * (shell, exec, subsystem) runs that command instead, as sshd would. Deny by default.
+ * (shell, exec, subsystem) runs that command instead, as sshd would. Deny by default; every
+ * refusal is reported (see {@link dev.writ.bastion.relay.Refusal}), courtesy requests are only declined.
  */
 final class SessionRequests implements RequestPolicy {
 
@@ -31,31 +32,35 @@ final class SessionRequests implements RequestPolicy {
     public Decision fromClient(String type, byte[] payload) {
         switch (type) {
             case "pty-req":
-                return grant.permits("permit-pty") ? relay(type, payload) : new Refuse("pty_not_permitted", true);
+                return grant.permits("permit-pty") ? relay(type, payload) : new Refuse("pty_not_permitted");
             case "env":
-                return allowedVariable(payload) ? relay(type, payload) : new Refuse("env_not_allowed", false);
+                return allowedVariable(payload) ? relay(type, payload) : new Refuse("env_not_allowed", variableName(payload));
             case "shell":
             case "exec":
             case "subsystem":
                 return grant.forceCommand() == null ? relay(type, payload) : relay("exec", string(grant.forceCommand()));
             case "auth-agent-req@openssh.com":
                 if (!grant.permits("permit-agent-forwarding")) {
-                    return new Refuse("agent_forwarding_not_permitted", true);
+                    return new Refuse("agent_forwarding_not_permitted");
                 }
                 agentForwardingRequested.run();
                 return relay(type, payload);
             case "x11-req":
-                return new Refuse("x11_forwarding_not_permitted", true);
-            case "keepalive@openssh.com":
-                return new Refuse("keepalive", false); // answered with failure, as sshd does
+                return new Refuse("x11_forwarding_not_permitted");
             default:
-                return RELAYED_FROM_CLIENT.contains(type) ? relay(type, payload) : new Refuse("request_not_allowed", false);
+                if (COURTESY.contains(type)) {
+                    return new Decline(); // answered with failure, as sshd does
+                }
+                return RELAYED_FROM_CLIENT.contains(type) ? relay(type, payload) : new Refuse("request_not_allowed");
         }
     }
 
     @Override
     public Decision fromTarget(String type, byte[] payload) {
-        return RELAYED_FROM_TARGET.contains(type) ? relay(type, payload) : new Refuse("request_not_allowed", false);
+        if (RELAYED_FROM_TARGET.contains(type)) {
+            return relay(type, payload);
+        }
+        return COURTESY.contains(type) ? new Decline() : new Refuse("target_request_not_allowed");
     }
 
     /** {@code LANG}, {@code LC_*} and {@code TERM}; nothing that changes how a program runs (LD_PRELOAD, PATH, ...). */
@@ -65,6 +70,15 @@ final class SessionRequests implements RequestPolicy {
             return name.equals("LANG") || name.equals("TERM") || (name.startsWith("LC_") && name.matches("LC_[A-Z_]{1,32}"));
         } catch (RuntimeException e) {
             return false;
+        }
+    }
+
+    /** The name of the variable an {@code env} request sets, for the audit log; null when unreadable. */
+    private static String variableName(byte[] payload) {
+        try {
+            return new ByteArrayBuffer(payload).getString();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

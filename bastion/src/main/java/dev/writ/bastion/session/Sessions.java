@@ -10,6 +10,8 @@ import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.relay.Link;
+import dev.writ.bastion.relay.Refusal;
+import dev.writ.bastion.relay.Refusals;
 import dev.writ.bastion.trust.Trust;
 import dev.writ.bastion.upstream.Upstream;
 import dev.writ.protocol.api.LiveSession;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * is revoked, or the session is idle longer than policy allows, or when its recording fails
  * under a strict recording mode. Every start, end and refusal goes to the CA's audit log.
  */
-public final class Sessions implements SessionListener, LoginGate {
+public final class Sessions implements SessionListener, LoginGate, Refusals {
 
     static final Duration EXPIRY_WARNING = Duration.ofMinutes(5);
     /** How long the end event of a session waits for its recordings to be written out. */
@@ -176,10 +178,31 @@ public final class Sessions implements SessionListener, LoginGate {
                 grant.target() == null ? "-" : grant.target().name(), session.getClientAddress());
     }
 
-    /** Audits a refused channel or request of a session. */
-    void refused(ActiveSession session, String what, String reason) {
-        metrics.channelRefused(reason);
-        audit.channelRefused(session, what, reason);
+    /**
+     * The one place a refused channel or request goes, whoever refused it (the channel factories,
+     * a channel's request policy, the connection's handlers): a log line, the refusal counter, and
+     * a {@code bastion.channel.refused} audit event.
+     */
+    void refused(ActiveSession session, Refusal refusal) {
+        metrics.channelRefused(refusal.reason());
+        LOG.info("session {} of {}: refused {} {}{}: {}", session.id(), session.grant().identity(),
+                refusal.asked().auditName(), printable(refusal.type()),
+                refusal.requested() == null ? "" : " (" + printable(refusal.requested()) + ")", refusal.reason());
+        audit.channelRefused(session, refusal);
+    }
+
+    /** A refusal at the connection level (a channel type without a factory, a global request). */
+    @Override
+    public void refused(Session connection, Refusal refusal) {
+        ActiveSession session = active.get(connection);
+        if (session != null) {
+            refused(session, refusal);
+            return;
+        }
+        // cannot happen: the connection service starts after authentication, which makes the session live
+        metrics.channelRefused(refusal.reason());
+        LOG.warn("refused {} {} on connection {} without a live session: {}", refusal.asked().auditName(),
+                printable(refusal.type()), connection, refusal.reason());
     }
 
     private void finish(ActiveSession session) {

@@ -3,7 +3,6 @@ package dev.writ.bastion.session;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.relay.RequestPolicy;
@@ -61,7 +60,6 @@ class SessionRequestsTest {
         RequestPolicy.Refuse refused = assertInstanceOf(RequestPolicy.Refuse.class,
                 new SessionRequests(grant(List.of(), null), () -> { }).fromClient("pty-req", new byte[0]));
         assertEquals("pty_not_permitted", refused.reason());
-        assertTrue(refused.audited());
     }
 
     @Test
@@ -89,6 +87,24 @@ class SessionRequestsTest {
         assertEquals(allowed, decision instanceof RequestPolicy.Relay);
     }
 
+    @Test
+    void aRefusedVariableIsNamedForTheAuditLog() throws Exception {
+        RequestPolicy.Refuse refused = assertInstanceOf(RequestPolicy.Refuse.class,
+                new SessionRequests(grant(List.of(), null), () -> { }).fromClient("env", env("LD_PRELOAD", "/tmp/x.so")));
+        assertEquals("env_not_allowed", refused.reason());
+        assertEquals("LD_PRELOAD", refused.requested());
+    }
+
+    /** Keepalives expect "failure": declined, which is not a refusal (nothing is audited or counted). */
+    @ParameterizedTest
+    @CsvSource({"keepalive@openssh.com", "winadj@putty.projects.tartarus.org", "simple@putty.projects.tartarus.org"})
+    void courtesyRequestsAreDeclinedNotRefused(String type) throws Exception {
+        SessionRequests requests = new SessionRequests(grant(List.of("permit-pty"), null), () -> { });
+        assertInstanceOf(RequestPolicy.Decline.class, requests.fromClient(type, new byte[0]));
+        assertInstanceOf(RequestPolicy.Decline.class, RequestPolicy.DATA_ONLY.fromClient(type, new byte[0]));
+        assertInstanceOf(RequestPolicy.Decline.class, RequestPolicy.DATA_ONLY.fromTarget(type, new byte[0]));
+    }
+
     @ParameterizedTest
     @CsvSource({"shell,", "exec,rm -rf /", "subsystem,sftp"})
     void forceCommandReplacesWhateverIsAsked(String type, String argument) throws Exception {
@@ -102,8 +118,10 @@ class SessionRequestsTest {
     @Test
     void unknownRequestsAreRefusedBothWays() throws Exception {
         SessionRequests requests = new SessionRequests(grant(List.of("permit-pty"), null), () -> { });
-        assertInstanceOf(RequestPolicy.Refuse.class, requests.fromClient("exotic@example.com", new byte[0]));
-        assertInstanceOf(RequestPolicy.Refuse.class, requests.fromTarget("exotic@example.com", new byte[0]));
+        assertEquals("request_not_allowed", assertInstanceOf(RequestPolicy.Refuse.class,
+                requests.fromClient("exotic@example.com", new byte[0])).reason());
+        assertEquals("target_request_not_allowed", assertInstanceOf(RequestPolicy.Refuse.class,
+                requests.fromTarget("exotic@example.com", new byte[0])).reason());
         assertInstanceOf(RequestPolicy.Relay.class, requests.fromTarget("exit-status", new byte[4]));
         assertInstanceOf(RequestPolicy.Relay.class, requests.fromTarget("exit-signal", new byte[0]));
         assertInstanceOf(RequestPolicy.Relay.class, requests.fromClient("window-change", new byte[16]));
