@@ -2,6 +2,7 @@ package dev.writ.agent.host;
 
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.HostCertRequest;
+import dev.writ.protocol.ssh.PublicKeys;
 import java.util.List;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -64,7 +65,7 @@ final class HostBootstrap {
     /** A certificate for another key would make sshd drop it silently: better to stop here. */
     static void requireCertificateFor(String line, HostFiles.HostKey key) throws HostCommandException {
         try {
-            if (PublicKeyEntry.parsePublicKeyEntry(line).resolvePublicKey(null, null, null) instanceof OpenSshCertificate c
+            if (PublicKeys.parse(line) instanceof OpenSshCertificate c
                     && c.getType() == OpenSshCertificate.Type.HOST
                     && KeyUtils.compareKeys(c.getCertPubKey(), key.pair().getPublic())) {
                 return;

@@ -1,6 +1,8 @@
 package dev.writ.agent.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.protocol.ssh.InvalidKeyException;
+import dev.writ.protocol.ssh.PublicKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -138,14 +140,15 @@ final class HostFiles {
     Certificate readCertificate() throws HostCommandException {
         try {
             String line = Files.readString(certificate()).strip();
-            if (PublicKeyEntry.parsePublicKeyEntry(line).resolvePublicKey(null, null, null)
-                    instanceof OpenSshCertificate parsed) {
+            if (PublicKeys.parse(line, certificate().toString()) instanceof OpenSshCertificate parsed) {
                 return new Certificate(line, parsed);
             }
             throw new HostCommandException(certificate() + " holds no OpenSSH certificate");
         } catch (NoSuchFileException e) {
             throw new HostCommandException("no host certificate at " + certificate() + ": run writ host bootstrap first");
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+        } catch (InvalidKeyException e) {
+            throw new HostCommandException(e.getMessage());
+        } catch (IOException e) {
             throw new HostCommandException("cannot read the host certificate " + certificate() + ": " + e.getMessage(), e);
         }
     }

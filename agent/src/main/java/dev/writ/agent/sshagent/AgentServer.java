@@ -2,6 +2,8 @@ package dev.writ.agent.sshagent;
 
 import dev.writ.agent.Json;
 import dev.writ.agent.config.SecureFiles;
+import dev.writ.protocol.ssh.MalformedKeyException;
+import dev.writ.protocol.ssh.StrictSshBlob;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -144,6 +146,12 @@ public final class AgentServer implements AutoCloseable {
         byte[] blob = in.getBytes();
         byte[] data = in.getBytes();
         int flags = in.available() >= 4 ? (int) in.getUInt() : 0;
+        try {
+            StrictSshBlob.check(blob); // what the client names is read as OpenSSH's agent reads it, before anything else
+        } catch (MalformedKeyException e) {
+            log.accept("refused a sign request: " + e.getMessage());
+            return failure();
+        }
         Optional<AgentKey> key = identities.find(blob);
         if (key.isEmpty()) {
             return failure();

@@ -1,11 +1,15 @@
 package dev.writ.bastion.auth;
 
+import dev.writ.protocol.ssh.MalformedKeyException;
+import dev.writ.protocol.ssh.StrictSshBlob;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.PublicKey;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.server.auth.UserAuth;
 import org.apache.sshd.server.auth.UserAuthFactory;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
@@ -20,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>Extends MINA's {@code UserAuthPublicKey} for two things it has no hook for: MINA refuses a
  * certificate carrying {@code force-command} outright (the bastion accepts and enforces it), and
  * MINA refuses expired or wrongly signed certificates before consulting any authenticator, so
- * their refusals would leave no audit record. {@link CertificateCheck} runs first on every key
- * offered, and decides; MINA then checks the signature over the session, as usual.
+ * their refusals would leave no audit record. Every key offered is first read as strictly as
+ * OpenSSH reads it ({@link StrictSshBlob}), then {@link CertificateCheck} decides; MINA then checks
+ * the signature over the session, as usual.
  */
 public final class CertificateUserAuth extends UserAuthPublicKey {
 
@@ -64,19 +69,15 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
     @Override
     public Boolean doAuth(Buffer buffer, boolean init) throws Exception {
         ServerSession session = getServerSession();
-        PublicKey offered = peekKey(buffer);
-        if (offered != null) {
-            Verdict verdict = verdict(check, gate, getUsername(), offered, session);
-            if (verdict instanceof Verdict.Refused refused) {
-                LoginAttempts attempts = LoginAttempts.of(session);
-                attempts.refused(refused, getUsername());
-                LOG.info("login refused for {} from {}: {} ({})", refused.identity(), session.getClientAddress(),
-                        refused.reason(), refused.detail());
-                if (attempts.firstBanner()) {
-                    banner(session, refused.message());
-                }
-                return Boolean.FALSE;
+        if (offered(buffer, session) instanceof Verdict.Refused refused) {
+            LoginAttempts attempts = LoginAttempts.of(session);
+            attempts.refused(refused, getUsername());
+            LOG.info("login refused for {} from {}: {} ({})", refused.identity(), session.getClientAddress(),
+                    refused.reason(), refused.detail());
+            if (attempts.firstBanner()) {
+                banner(session, refused.message());
             }
+            return Boolean.FALSE;
         }
         return super.doAuth(buffer, init);
     }
@@ -99,18 +100,47 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
         return verdict;
     }
 
-    /** The key of a publickey request, without consuming the buffer; null when it cannot be read (MINA refuses it then). */
-    private static PublicKey peekKey(Buffer buffer) {
+    /**
+     * The verdict on the key of a publickey request, read without consuming the buffer: first
+     * whether its blob is one OpenSSH would read at all (MINA reads more leniently), then
+     * {@link CertificateCheck}. Null when the request itself cannot be read: MINA refuses it then.
+     */
+    private Verdict offered(Buffer buffer, ServerSession session) {
         int position = buffer.rpos();
+        String algorithm;
+        byte[] blob;
         try {
             buffer.getBoolean(); // has signature
-            buffer.getString(); // algorithm
-            byte[] blob = buffer.getBytes();
-            return new org.apache.sshd.common.util.buffer.ByteArrayBuffer(blob).getRawPublicKey();
+            algorithm = buffer.getString();
+            blob = buffer.getBytes();
         } catch (Exception e) {
             return null;
         } finally {
             buffer.rpos(position);
+        }
+        String malformed = malformed(algorithm, blob);
+        if (malformed != null) {
+            return new Verdict.Refused("malformed_key", "writ: the key offered is malformed", malformed, null, null);
+        }
+        PublicKey key;
+        try {
+            key = new ByteArrayBuffer(blob).getRawPublicKey();
+        } catch (Exception e) {
+            return null;
+        }
+        return verdict(check, gate, getUsername(), key, session);
+    }
+
+    /** Why OpenSSH would refuse this blob offered under this algorithm name, or null when it would not. */
+    private static String malformed(String algorithm, byte[] blob) {
+        try {
+            StrictSshBlob.Shape shape = StrictSshBlob.check(blob);
+            if (!shape.type().equals(KeyUtils.getCanonicalKeyType(algorithm))) {
+                return "algorithm " + CertificateCheck.printable(algorithm) + " offered with a " + shape.type() + " key";
+            }
+            return null;
+        } catch (MalformedKeyException e) {
+            return e.getMessage();
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 /**
  * Keeps the bastion's {@link Trust} current from the CA: the revocation list every few seconds,
@@ -78,11 +79,16 @@ public final class Authority {
     private static List<PublicKey> parse(List<String> lines) throws CaException {
         List<PublicKey> keys = new ArrayList<>();
         for (String line : lines) {
+            PublicKey key;
             try {
-                keys.add(PublicKeys.parse(line));
+                key = PublicKeys.parse(line);
             } catch (InvalidKeyException e) {
                 throw new CaException(200, "the CA published an unreadable key: " + e.getMessage());
             }
+            if (key instanceof OpenSshCertificate) {
+                throw new CaException(200, "the CA published a certificate where a CA key belongs");
+            }
+            keys.add(key);
         }
         if (keys.isEmpty()) {
             throw new CaException(200, "the CA published no key");

@@ -33,7 +33,8 @@ import org.apache.sshd.common.signature.Signature;
 /**
  * Checks a {@link RenewalProof}: that the certificate it carries is a host certificate of ours,
  * valid now and not revoked, and that the proof was signed with that certificate's key, for us,
- * moments ago. Any failure is a 401 whose detail says which check failed.
+ * moments ago. Any failure is a 401 whose detail says which check failed, but for a certificate
+ * that breaks the SSH encoding: that is a malformed request, a 400.
  */
 final class RenewalProofVerifier {
 
@@ -126,17 +127,21 @@ final class RenewalProofVerifier {
         }
     }
 
+    /** A malformed certificate is a bad request (400), as everywhere at the CA; anything else that is no certificate, a failed proof. */
     private static OpenSshCertificate certificate(JWTClaimsSet claims) throws RequestRefused {
         String line = stringClaim(claims, RenewalProof.CLAIM_CERT);
         if (line == null) {
             throw rejected("missing " + RenewalProof.CLAIM_CERT + " claim");
         }
         try {
-            if (PublicKeys.parse(line) instanceof OpenSshCertificate certificate) {
+            if (PublicKeys.parse(line, "the " + RenewalProof.CLAIM_CERT + " claim") instanceof OpenSshCertificate certificate) {
                 return certificate;
             }
         } catch (InvalidKeyException e) {
-            // answered below, like a plain key
+            if (e.malformed()) {
+                throw RequestRefused.badRequest("bad_certificate", "renewal proof rejected: " + e.getMessage());
+            }
+            // otherwise answered below, like a plain key
         }
         throw rejected("the " + RenewalProof.CLAIM_CERT + " claim is not an OpenSSH certificate");
     }

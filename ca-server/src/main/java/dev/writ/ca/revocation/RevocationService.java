@@ -137,7 +137,7 @@ public final class RevocationService {
         try {
             key = PublicKeys.parse(line);
         } catch (InvalidKeyException e) {
-            throw RequestRefused.badRequest("bad_public_key", "public_key: " + e.getMessage());
+            throw RequestRefused.badRequest("bad_public_key", e.malformed() ? e.getMessage() : "public_key: " + e.getMessage());
         }
         if (key instanceof OpenSshCertificate certificate) {
             key = certificate.getCertPubKey(); // a certificate names its key

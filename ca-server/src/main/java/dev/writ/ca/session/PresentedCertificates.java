@@ -75,9 +75,9 @@ final class PresentedCertificates {
     private static OpenSshCertificate parse(String line) throws RequestRefused {
         PublicKey key;
         try {
-            key = PublicKeys.parse(line);
+            key = PublicKeys.parse(line, "user_certificate");
         } catch (InvalidKeyException e) {
-            throw RequestRefused.badRequest("bad_certificate", "user_certificate: " + e.getMessage());
+            throw RequestRefused.badRequest("bad_certificate", e.getMessage());
         }
         if (!(key instanceof OpenSshCertificate certificate)) {
             throw RequestRefused.badRequest("bad_certificate", "user_certificate is a plain key, not a certificate");

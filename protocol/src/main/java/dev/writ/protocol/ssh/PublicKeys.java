@@ -1,5 +1,6 @@
 package dev.writ.protocol.ssh;
 
+import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.interfaces.DSAPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -44,26 +45,40 @@ public final class PublicKeys {
         return key;
     }
 
-    /** Parses one OpenSSH public-key or certificate line, without judging the key. */
+    /** Parses one OpenSSH public-key or certificate line, without judging the key; messages call it public_key. */
     public static PublicKey parse(String line) throws InvalidKeyException {
+        return parse(line, "public_key");
+    }
+
+    /**
+     * Parses one OpenSSH public-key or certificate line, without judging the key. The blob must
+     * pass {@link StrictSshBlob} (what OpenSSH's own parser refuses, writ refuses) and carry the
+     * type the line names, before MINA reads it.
+     *
+     * @param field what messages call the line: {@code public_key}, {@code user_certificate}, ...
+     * @throws InvalidKeyException with {@link InvalidKeyException#malformed()} when the blob breaks
+     *                             the encoding rules, its message naming which
+     */
+    public static PublicKey parse(String line, String field) throws InvalidKeyException {
         if (line == null || line.isBlank()) {
-            throw new InvalidKeyException("public_key is missing");
+            throw new InvalidKeyException(field + " is missing");
         }
         if (line.length() > MAX_LINE_LENGTH) {
-            throw new InvalidKeyException("public_key is longer than " + MAX_LINE_LENGTH + " characters");
+            throw new InvalidKeyException(field + " is longer than " + MAX_LINE_LENGTH + " characters");
         }
         String trimmed = line.strip();
         if (trimmed.indexOf('\n') >= 0 || trimmed.indexOf('\r') >= 0) {
-            throw new InvalidKeyException("public_key must be a single line");
+            throw new InvalidKeyException(field + " must be a single line");
         }
         try {
             PublicKeyEntry entry = PublicKeyEntry.parsePublicKeyEntry(trimmed);
             if (entry == null) {
-                throw new InvalidKeyException("public_key is not an OpenSSH public key line");
+                throw new InvalidKeyException(field + " is not an OpenSSH public key line");
             }
+            checkStrictly(entry, field);
             PublicKey key = entry.resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING);
             if (key == null) {
-                throw new InvalidKeyException("public_key has an unsupported key type '" + entry.getKeyType() + "'");
+                throw new InvalidKeyException(field + " has an unsupported key type '" + entry.getKeyType() + "'");
             }
             return key;
         } catch (InvalidKeyException e) {
@@ -71,7 +86,23 @@ public final class PublicKeys {
         } catch (Exception | StackOverflowError e) {
             // MINA throws IllegalArgumentException, IOException, GeneralSecurityException and
             // others for malformed input: every one of them is a refusal, never an error of ours.
-            throw new InvalidKeyException("public_key is not a valid OpenSSH public key");
+            throw new InvalidKeyException(field + " is not a valid OpenSSH public key");
+        }
+    }
+
+    /** OpenSSH's rules on the blob, and the line's type name the same as the blob's. */
+    private static void checkStrictly(PublicKeyEntry entry, String field) throws InvalidKeyException {
+        StrictSshBlob.Shape shape;
+        try {
+            shape = StrictSshBlob.check(entry.getKeyData() == null ? new byte[0] : entry.getKeyData());
+        } catch (MalformedKeyException e) {
+            // a blob that merely ends early is a bad paste: answered as before, like any garbage
+            throw e.truncated() ? new InvalidKeyException(field + " is not a valid OpenSSH public key")
+                    : new InvalidKeyException(field + ": " + e.getMessage(), true);
+        }
+        if (!shape.type().equals(entry.getKeyType())) {
+            throw new InvalidKeyException(field + ": the line says " + SshWireReader.printable(
+                    entry.getKeyType().getBytes(StandardCharsets.UTF_8)) + " but the key is " + shape.type(), true);
         }
     }
 
