@@ -110,7 +110,7 @@ class MalformedKeyLoginTest {
                         "the Ed25519 key is 33 bytes long, not 32"),
                 row("fail/extensions-not-in-order", CERTIFICATE_TYPE, resigned(c -> c.extensions = SshBlobs.options(
                                 swapFirstTwo(SshBlobs.options(c.extensions)))),
-                        "the certificate's extensions are not in order: 'permit-port-forwarding' comes after 'permit-pty'"),
+                        "the certificate's extensions are not in order: 'logins@writ' comes after 'permit-port-forwarding'"),
                 row("fail/critical-option-twice", CERTIFICATE_TYPE, resigned(c -> c.criticalOptions = SshBlobs.options(List.of(
                                 Option.text("source-address", "0.0.0.0/0"), Option.text("source-address", "127.0.0.1/32")))),
                         "the certificate's critical option 'source-address' appears twice"),

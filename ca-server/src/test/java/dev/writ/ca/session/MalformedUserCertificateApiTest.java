@@ -127,8 +127,8 @@ class MalformedUserCertificateApiTest {
                                 + " 'source-address'"),
                 row("fail/extensions-not-in-order", resigned(c -> c.extensions = SshBlobs.options(
                                 swapFirstTwo(SshBlobs.options(c.extensions)))),
-                        "user_certificate: the certificate's extensions are not in order: 'permit-port-forwarding' comes after"
-                                + " 'permit-pty'"),
+                        "user_certificate: the certificate's extensions are not in order: 'logins@writ' comes after"
+                                + " 'permit-port-forwarding'"),
                 row("fail/extension-twice", resigned(c -> {
                     List<Option> extensions = new ArrayList<>(SshBlobs.options(c.extensions));
                     extensions.add(extensions.get(extensions.size() - 1));
