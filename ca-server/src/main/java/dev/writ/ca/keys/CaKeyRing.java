@@ -14,6 +14,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -66,8 +67,8 @@ public record CaKeyRing(CaKey user, CaKey session, CaKey host) {
     }
 
     /** Every key of every CA: the KRL has a certificate section for each, and none of them may be revoked. */
-    public java.util.stream.Stream<PublicKey> allTrusted() {
-        return java.util.stream.Stream.of(user, session, host).flatMap(ca -> ca.trusted().stream());
+    public Stream<PublicKey> allTrusted() {
+        return Stream.of(user, session, host).flatMap(ca -> ca.trusted().stream());
     }
 
     static KeyPair generate(KeyType type) throws GeneralSecurityException {

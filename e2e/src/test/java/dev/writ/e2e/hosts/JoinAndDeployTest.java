@@ -3,6 +3,7 @@ package dev.writ.e2e.hosts;
 import static dev.writ.e2e.hosts.HostCli.writHost;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,8 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The two other ways automation meets writ, with the real CLI and OpenSSH: an admin's join token
- * lets one machine bootstrap, once; and a CI job's token gets a deploy certificate whose
- * force-command sshd enforces.
+ * lets one machine bootstrap, once; and a CI job's token gets a deploy certificate with its
+ * force-command, which, like an engineer's, does not open a target directly (targets trust the
+ * session CA): a deploy goes through the bastion, where the force-command runs
+ * ({@code e2e/.../bastion/ForceCommandTest}).
  */
 class JoinAndDeployTest {
 
@@ -130,7 +133,7 @@ class JoinAndDeployTest {
     }
 
     @Test
-    void aCiJobsDeployCertificateRunsOnlyTheForcedCommand() throws Exception {
+    void aCiJobsDeployCertificateCarriesItsForcedCommandButDoesNotOpenATargetDirectly() throws Exception {
         Path key = dir.resolve("id_deploy");
         Processes.Result keygen = Processes.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()));
         assertEquals(0, keygen.exitCode(), keygen.output());
@@ -140,10 +143,14 @@ class JoinAndDeployTest {
         Path certificate = Files.writeString(Path.of(key + "-cert.pub"),
                 JSON.readTree(issued.body()).get("certificate").asText() + "\n");
         HttpResponse<String> userCa = ca.get("/v1/ca/user.pub");
+        String listing = Processes.run(List.of("ssh-keygen", "-L", "-f", certificate.toString())).output();
+        assertTrue(listing.contains("force-command echo forced-by-writ"), listing);
         try (Sshd sshd = Sshd.in(dir.resolve("deploy-target")).trustedUserCaKeys(userCa.body()).start()) {
             Processes.Result result = Ssh.run(sshd.port(), LOGIN, key, certificate, "echo the-job-asked-for-this");
-            assertEquals(0, result.exitCode(), result.output() + sshd.log());
-            assertEquals("forced-by-writ\n", result.output());
+            assertNotEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("Permission denied"), result.output());
+            assertFalse(result.output().contains("forced-by-writ"), result.output());
+            assertFalse(sshd.log().contains("Accepted"), sshd.log());
         }
     }
 }
