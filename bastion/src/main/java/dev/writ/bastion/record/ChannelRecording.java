@@ -82,6 +82,8 @@ final class ChannelRecording implements ChannelObserver {
     private CompletableFuture<Void> roomAgain;
     private long lastNanos;
     private boolean closed;
+    /** When the channel closed, in nanoseconds since it opened: the time of the closing marker. */
+    private long closedNanos;
     private Kind kind;
     private boolean pty;
     private int columns;
@@ -256,6 +258,7 @@ final class ChannelRecording implements ChannelObserver {
     @Override
     public void closed() {
         synchronized (this) {
+            closedNanos = now();
             closed = true;
         }
         wake.run();
@@ -348,9 +351,13 @@ final class ChannelRecording implements ChannelObserver {
                 info.openedAt().getEpochSecond(), term == null ? null : fact(term), writ);
     }
 
-    /** The last marker of an events recording. */
-    String closingMarker() {
-        return Markers.closed(bytesToTarget.get(), bytesToClient.get());
+    /**
+     * The last event of every finished recording, at the time the channel closed (not that of the
+     * event before it: a command killed after an hour of silence lasted an hour), so that the
+     * recording's length is the channel's.
+     */
+    synchronized Marker closingMarker() {
+        return new Marker(closedNanos, Markers.closed(bytesToTarget.get(), bytesToClient.get()));
     }
 
     static long dataBytes(Item item) {

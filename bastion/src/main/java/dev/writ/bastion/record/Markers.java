@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {"event":"signal","name":"INT"}                      the engineer sent a signal
  * {"event":"exit","status":0}                          the command exited
  * {"event":"exit","signal":"KILL","core_dumped":false} the command was killed
- * {"event":"closed","bytes_to_target":12,"bytes_to_client":3456}   the channel closed
+ * {"event":"closed","bytes_to_target":12,"bytes_to_client":3456}   the channel closed: the last event of every
+ *                                                      finished recording, at the time it closed
  * {"event":"gap","bytes_lost":4096,"reason":"..."}     data that could not be recorded (best effort)
  * {"event":"truncated","reason":"..."}                 the bastion stopped before the channel closed
  * </pre>

@@ -19,7 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -45,6 +48,7 @@ class ChannelRecordingTest {
     Flusher flusher;
     Ending session;
     final BastionMetrics metrics = new BastionMetrics();
+    final MovingClock clock = new MovingClock(OPENED);
 
     @BeforeEach
     void spool() throws Exception {
@@ -67,13 +71,41 @@ class ChannelRecordingTest {
         }
     }
 
+    /** The edge of the world: time, moved by the test. */
+    static final class MovingClock extends Clock {
+        private volatile Instant now;
+
+        MovingClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
     static ChannelInfo info(String type, RecordingMode mode, boolean recordInput, Map<String, String> details) {
         return new ChannelInfo("5e55", 3, "alice@example.com", "18446744073709551615", "root", "web01", type, OPENED, details,
                 "192.0.2.7", List.of("engineer", "prod-admin"), List.of("prod-admin"), mode, recordInput);
     }
 
     ChannelRecording recording(ChannelInfo info, long limit) {
-        ChannelRecording recording = new ChannelRecording(info, session, Clock.systemUTC(), metrics, limit, () -> { });
+        ChannelRecording recording = new ChannelRecording(info, session, clock, metrics, limit, () -> { });
         flusher.add(recording);
         return recording;
     }
@@ -140,9 +172,23 @@ class ChannelRecordingTest {
             assertEquals(OPENED.getEpochSecond(), cast.header().timestamp());
             assertEquals("héllo ✓ \u001b[1mbold\u001b[0m\r\noops\r\n", text(cast, "o"));
             assertEquals("", text(cast, "i"), "input is not recorded unless policy says so");
-            assertEquals(List.of("shell", "exit"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
+            assertEquals(List.of("shell", "exit", "closed"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
             assertEquals(0, markers(cast).get(1).get("status").asInt());
             assertFalse(cast.truncated());
+        }
+
+        @Test
+        void aShellQuietAtItsEndLastsUntilItClosed() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            clock.advance(Duration.ofMillis(4700));
+            out(recording, "$ ");
+            clock.advance(Duration.ofSeconds(871));
+
+            Asciicast.Recording cast = finished(recording);
+
+            Asciicast.Event last = cast.events().get(cast.events().size() - 1);
+            assertEquals(875.7, last.time(), 1e-9);
+            assertEquals("{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}", last.data());
         }
 
         @Test
@@ -228,6 +274,24 @@ class ChannelRecordingTest {
             assertEquals("{\"event\":\"exec\",\"command\":\"tar czf - /etc\"}", markers.get(0).toString());
             assertEquals("{\"event\":\"exit\",\"status\":2}", markers.get(1).toString());
             assertEquals("{\"event\":\"closed\",\"bytes_to_target\":100,\"bytes_to_client\":4000}", markers.get(2).toString());
+        }
+
+        @Test
+        void aCommandKilledAfterLongSilenceIsClosedAtTheTimeItClosedNotAtItsLastEvent() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            clock.advance(Duration.ofMillis(250));
+            recording.request(Direction.TO_TARGET, "exec", string("sleep 3600"), true);
+            flusher.pass();
+            clock.advance(Duration.ofMillis(3650));
+            recording.request(Direction.TO_TARGET, "signal", string("KILL"), true);
+            clock.advance(Duration.ofSeconds(873));
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals(List.of("0.25 m {\"event\":\"exec\",\"command\":\"sleep 3600\"}",
+                    "3.9 m {\"event\":\"signal\",\"name\":\"KILL\"}",
+                    "876.9 m {\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":0}"),
+                    cast.events().stream().map(e -> e.time() + " " + e.code() + " " + e.data()).toList());
         }
 
         @Test

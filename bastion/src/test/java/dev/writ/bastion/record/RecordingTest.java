@@ -244,6 +244,39 @@ class RecordingTest {
         }
     }
 
+    /** Recordings end when their channel ends, however long it was quiet before, and say why when the bastion ended it. */
+    @Nested
+    class Ends {
+
+        @Test
+        void aCommandKilledAfterTwoSecondsIsClosedNoEarlierThanThat() throws Exception {
+            String command = "echo started; sleep 60 # killed";
+            Process ssh = new ProcessBuilder(Engineer.with(alice.direct(stack.bastion.port(), LOGIN, "web01"), command))
+                    .redirectErrorStream(true).start();
+            double alive;
+            try {
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                pump(ssh.getInputStream(), seen);
+                await(seen, "started"); // the channel is open
+                long started = System.nanoTime();
+                Thread.sleep(2_000);
+                alive = (System.nanoTime() - started) / 1e9;
+            } finally {
+                ssh.destroyForcibly(); // SIGKILL: the engineer's side is gone, the bastion closes the channel
+            }
+            assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
+
+            Asciicast.Recording cast = receiver.await(facts -> command.equals(facts.get("command")), Duration.ofSeconds(20));
+
+            Asciicast.Event exec = cast.events().get(0);
+            Asciicast.Event last = cast.events().get(cast.events().size() - 1);
+            assertEquals("{\"event\":\"exec\",\"command\":\"" + command + "\"}", exec.data());
+            assertEquals("closed", JSON.readTree(last.data()).get("event").asText(), cast.events().toString());
+            assertTrue(last.time() >= exec.time() + alive, cast.events() + " closed at " + last.time() + " s, yet the command ran " + alive
+                    + " s after it started at " + exec.time() + " s");
+        }
+    }
+
     @Nested
     class Crash {
 
