@@ -4,6 +4,7 @@ import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.ChannelInfo;
 import dev.writ.bastion.observe.ChannelObserver;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.policy.RecordingMode;
@@ -257,8 +258,12 @@ final class ChannelRecording implements ChannelObserver {
 
     @Override
     public void closed() {
+        EndReason ending = session.ending(); // set before the bastion closes anything
         synchronized (this) {
             closedNanos = now();
+            if (ending != null) {
+                queue.add(new Marker(closedNanos, Markers.ended(ending)));
+            }
             closed = true;
         }
         wake.run();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.ChannelInfo;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.policy.RecordingMode;
@@ -60,6 +61,12 @@ class ChannelRecordingTest {
     /** The session side of a recording: what it was asked to do. */
     static final class Ending implements SessionControl {
         final List<String> ended = new CopyOnWriteArrayList<>();
+        volatile EndReason ending;
+
+        @Override
+        public EndReason ending() {
+            return ending;
+        }
 
         @Override
         public void end(String reason, String message) {
@@ -189,6 +196,33 @@ class ChannelRecordingTest {
             Asciicast.Event last = cast.events().get(cast.events().size() - 1);
             assertEquals(875.7, last.time(), 1e-9);
             assertEquals("{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}", last.data());
+        }
+
+        @Test
+        void aShellAnAdminEndedSaysWhoAndWhyJustBeforeItCloses() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            clock.advance(Duration.ofMillis(4700));
+            out(recording, "$ ");
+            clock.advance(Duration.ofSeconds(871));
+            session.ending = new EndReason("ended_by_admin", "sam@example.com", "INC-9 \"credential\" leak");
+
+            Asciicast.Recording cast = finished(recording);
+
+            List<String> last = cast.events().subList(cast.events().size() - 2, cast.events().size()).stream()
+                    .map(e -> e.time() + " " + e.code() + " " + e.data()).toList();
+            assertEquals(List.of("875.7 m {\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                    + "\"admin_reason\":\"INC-9 \\\"credential\\\" leak\"}",
+                    "875.7 m {\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}"), last);
+        }
+
+        @Test
+        void aChannelClosedWhileTheSessionGoesOnSaysNothingOfAnEnd() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            out(recording, "bye\r\n");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals(List.of("shell", "closed"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
         }
 
         @Test
