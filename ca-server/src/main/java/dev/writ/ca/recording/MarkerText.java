@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {"event":"exec","command":"rm -rf /tmp/x"}      exec: rm -rf /tmp/x
  * {"event":"subsystem","name":"sftp"}              subsystem: sftp
  * {"event":"forward","host":"db01","port":5432}    forward: db01:5432
+ * {"event":"ended","reason":"idle_timeout"}        session ended: idle_timeout
+ * {"event":"ended","reason":"ended_by_admin","admin":"sam@example.com","admin_reason":"INC-9"}
+ *                                                  session ended: ended_by_admin by sam@example.com: INC-9
  * </pre>
  *
  * The JSON keys, exit statuses, byte counts, signals and the reasons of gaps are nobody's search.
@@ -39,12 +42,22 @@ final class MarkerText {
             case "exec" -> labelled("exec", marker.path("command"));
             case "subsystem" -> labelled("subsystem", marker.path("name"));
             case "forward" -> forward(marker.path("host"), marker.path("port"));
+            case "ended" -> ended(marker.path("reason"), marker.path("admin"), marker.path("admin_reason"));
             default -> null;
         };
     }
 
     private static String labelled(String label, JsonNode text) {
         return text.isTextual() ? label + ": " + text.asText() : null;
+    }
+
+    /** Why the bastion ended the session, and who did when an admin did: what a reviewer looks for after an incident. */
+    private static String ended(JsonNode reason, JsonNode admin, JsonNode adminReason) {
+        if (!reason.isTextual()) {
+            return null;
+        }
+        return "session ended: " + reason.asText() + (admin.isTextual() ? " by " + admin.asText() : "")
+                + (adminReason.isTextual() ? ": " + adminReason.asText() : "");
     }
 
     private static String forward(JsonNode host, JsonNode port) {
