@@ -3,6 +3,7 @@ package dev.writ.ca.recording;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.protocol.recording.EndedMarker;
 
 /**
  * What a reviewer searches for in the bastion's markers ({@code "m"} events whose data is one
@@ -42,7 +43,7 @@ final class MarkerText {
             case "exec" -> labelled("exec", marker.path("command"));
             case "subsystem" -> labelled("subsystem", marker.path("name"));
             case "forward" -> forward(marker.path("host"), marker.path("port"));
-            case "ended" -> ended(marker.path("reason"), marker.path("admin"), marker.path("admin_reason"));
+            case "ended" -> ended(data);
             default -> null;
         };
     }
@@ -52,12 +53,9 @@ final class MarkerText {
     }
 
     /** Why the bastion ended the session, and who did when an admin did: what a reviewer looks for after an incident. */
-    private static String ended(JsonNode reason, JsonNode admin, JsonNode adminReason) {
-        if (!reason.isTextual()) {
-            return null;
-        }
-        return "session ended: " + reason.asText() + (admin.isTextual() ? " by " + admin.asText() : "")
-                + (adminReason.isTextual() ? ": " + adminReason.asText() : "");
+    private static String ended(String data) {
+        String said = EndedMarker.describe(data);
+        return said == null ? null : "session ended: " + said;
     }
 
     private static String forward(JsonNode host, JsonNode port) {
