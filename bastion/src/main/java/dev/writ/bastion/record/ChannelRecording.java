@@ -34,6 +34,11 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * the target printed, resizes, and what the engineer typed when policy says so); a command without
  * a PTY or a subsystem is an {@link Kind#EVENTS events} recording (the command, exit status and
  * byte counts), as are port forwards and agent channels.
+ *
+ * <p>Every recording ends with a {@code closed} marker at the time the channel closed. When the
+ * channel closes because the bastion ended its session, the session says why ({@link
+ * SessionControl#ending()}: set before the bastion closes anything), and an {@code ended} marker
+ * with that reason comes just before.
  */
 final class ChannelRecording implements ChannelObserver {
 
