@@ -178,7 +178,7 @@ const App = (() => {
     for (const [label, value] of [['Identity', facts.identity], ['Login', facts.login], ['Target', facts.target],
       ['Started', new Date(cast.header.timestamp * 1000).toISOString().replace('.000', '')],
       ['Session', facts.session_id], ['Grant', facts.grant], ['From', facts.client_address],
-      ['Truncated', facts.truncated === 'true' ? 'yes' : null]]) {
+      ['Truncated', facts.truncated === 'true' ? 'yes' : null], ['Ended by the bastion', endOf(cast.events)]]) {
       if (value) {
         info.append(el('dt', {}, label), el('dd', {}, value));
       }
@@ -209,6 +209,29 @@ const App = (() => {
     }
     await player.seek(params.has('t') ? Number(params.get('t')) : 0);
     screen.dataset.ready = 'true';
+  }
+
+  /**
+   * What the bastion's last ended marker says (see the bastion's README, "Recording"): why it ended
+   * the session, who when an admin did, and when; null when a side closed the session.
+   */
+  function endOf(events) {
+    for (let i = events.length - 1; i >= 0; i--) {
+      if (events[i].code !== 'm') {
+        continue;
+      }
+      let marker;
+      try {
+        marker = JSON.parse(events[i].data);
+      } catch (notTheBastions) {
+        continue;
+      }
+      if (marker && marker.event === 'ended' && typeof marker.reason === 'string') {
+        return marker.reason + (typeof marker.admin === 'string' ? ' by ' + marker.admin : '')
+          + (typeof marker.admin_reason === 'string' ? ': ' + marker.admin_reason : '') + ', at ' + offset(events[i].time);
+      }
+    }
+    return null;
   }
 
   async function save(id, cast) {

@@ -2,6 +2,7 @@ package dev.writ.agent.recordings;
 
 import dev.writ.agent.Sleeper;
 import dev.writ.protocol.recording.Asciicast;
+import dev.writ.protocol.recording.EndedMarker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,10 +35,19 @@ final class Player {
         this.idleLimit = idleLimit.toNanos() / 1e9;
     }
 
-    /** Plays the event lines that follow the header in {@code lines}; returns the recording time reached. */
-    double play(BufferedReader lines) throws IOException, InterruptedException {
+    /**
+     * Where a recording ended: the time of its last event (the bastion's closing marker, at the
+     * channel's close), and why the bastion ended the session ({@link EndedMarker}), or null.
+     */
+    record End(double time, String endedBecause) {
+    }
+
+    /** Plays the event lines that follow the header in {@code lines}; returns where the recording ends. */
+    End play(BufferedReader lines) throws IOException, InterruptedException {
         double clock = from;
         double debt = 0;
+        double end = 0;
+        String endedBecause = null;
         for (String line; (line = lines.readLine()) != null; ) {
             if (line.isBlank()) {
                 continue;
@@ -47,6 +57,10 @@ final class Player {
                 event = Asciicast.parseEvent(line);
             } catch (IOException cutShort) {
                 break; // a truncated recording ends in a cut-off line
+            }
+            end = Math.max(end, event.time());
+            if (event.code().equals("m") && EndedMarker.describe(event.data()) != null) {
+                endedBecause = EndedMarker.describe(event.data());
             }
             if (!event.code().equals("o")) {
                 continue;
@@ -63,6 +77,6 @@ final class Player {
             out.write(event.data());
         }
         out.flush();
-        return clock;
+        return new End(end, endedBecause);
     }
 }

@@ -171,7 +171,10 @@ public final class RecordingsCommand implements Runnable {
                         + " on " + header.writ().get("target") + ", " + header.width() + "x" + header.height() + ")"
                         + (start > 0 ? " from " + Times.formatOffset(start) : "") + (speed != 1 ? " at " + speed + "x" : ""));
                 err.flush();
-                new Player(parent.out(), parent.client.env().sleeper(), speed, start, idleLimit).play(lines);
+                Player.End end = new Player(parent.out(), parent.client.env().sleeper(), speed, start, idleLimit).play(lines);
+                err.println("writ: " + id + " ends at " + Times.formatOffset(end.time())
+                        + (end.endedBecause() == null ? "" : ": the bastion ended the session (" + end.endedBecause() + ")"));
+                err.flush();
             } catch (IOException e) {
                 throw new WritException(Exit.CA_REFUSED, "recording " + id + " is not an asciicast v2 file: " + e.getMessage(), e);
             }

@@ -43,6 +43,14 @@ class RecordingsCommandTest {
             .output(12.25, "rm -rf /tmp/cache\r\n").event(12.5, "r", "100x30").output(13.0, "alice@web01:~$ exit\r\n")
             .bytes();
 
+    /** A session an admin ended a quarter of an hour after its last output (in 2020: outside the other tests' lists). */
+    static final byte[] ENDED = TestCast.session("s-4", "dave@example.com", "root", "web01").startedAt(1_600_100_000L)
+            .output(0.5, "dave@web01:~$ ").output(4.7, "tail -f /var/log/syslog\r\n")
+            .event(876.25, "m", "{\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                    + "\"admin_reason\":\"INC-9 leak\"}")
+            .event(876.25, "m", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":38}")
+            .bytes();
+
     @TempDir
     static Path shared;
     static MockIdp idp;
@@ -66,6 +74,7 @@ class RecordingsCommandTest {
         assertEquals(201, bastion.upload(ca.url(), "rec-1", SESSION).statusCode());
         assertEquals(201, bastion.upload(ca.url(), "rec-2", TestCast.session("s-2", "bob@example.com", "deploy", "db01")
                 .startedAt(1_795_003_600L).output(2, "pg_dump > /tmp/all.sql\r\n").bytes()).statusCode());
+        assertEquals(201, bastion.upload(ca.url(), "rec-4", ENDED).statusCode());
     }
 
     @AfterAll
@@ -102,6 +111,14 @@ class RecordingsCommandTest {
                     """, all.out());
             assertEquals(List.of("rec-2"), bob.out().lines().map(l -> l.split(" ")[0]).toList());
             assertEquals("no recordings\n", run("recordings", "list", "--target", "web*", "--since", "1h").out());
+        }
+
+        @Test
+        void aSessionEndedAfterLongSilenceIsListedWithItsWholeLength() {
+            Result dave = run("recordings", "list", "--user", "dave@example.com");
+
+            assertEquals(0, dave.exit(), dave.toString());
+            assertEquals("rec-4  2020-09-14T16:13:20Z  14:36.3  dave@example.com  root@web01\n", dave.out());
         }
 
         @Test
@@ -161,6 +178,18 @@ class RecordingsCommandTest {
             // 0.5 + 0.5 + 10 capped to 2 + 1.25 + 0.75 (the resize is not output)
             assertEquals(List.of(500L, 500L, 2000L, 1250L, 750L), sleeps.stream().map(Duration::toMillis).toList());
             assertTrue(played.err().startsWith("writ: playing rec-1 (alice@example.com as root on web01, 80x24)"), played.err());
+            assertTrue(played.err().endsWith("\nwrit: rec-1 ends at 0:13\n"), played.err());
+        }
+
+        @Test
+        void saysWhereARecordingEndsAndWhyTheBastionEndedItsSession() {
+            Result played = run("recordings", "play", "rec-4");
+
+            assertEquals(0, played.exit(), played.toString());
+            assertEquals("dave@web01:~$ tail -f /var/log/syslog\r\n", played.out());
+            assertEquals("writ: playing rec-4 (dave@example.com as root on web01, 80x24)\n"
+                    + "writ: rec-4 ends at 14:36.3: the bastion ended the session (ended_by_admin by sam@example.com: INC-9 leak)\n",
+                    played.err());
         }
 
         @Test

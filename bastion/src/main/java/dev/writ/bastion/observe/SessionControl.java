@@ -17,6 +17,15 @@ public interface SessionControl {
      */
     void recording(CompletionStage<RecordingLoss> settled);
 
+    /**
+     * Why the bastion is ending the session, once it decided to (revocation, expiry, idle timeout,
+     * an admin, a failed strict recording); null before, and when the session ends because one of
+     * its sides closed it. A channel that closes after the bastion decided closes because of it.
+     */
+    default EndReason ending() {
+        return null;
+    }
+
     /** Does nothing. */
     SessionControl NONE = new SessionControl() {
         @Override

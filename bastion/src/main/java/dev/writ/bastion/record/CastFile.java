@@ -89,14 +89,15 @@ final class CastFile implements AutoCloseable {
         append(lines);
     }
 
-    /** Writes what the decoders still hold and the closing marker, and makes it durable. */
-    void finish(String closingMarker) throws IOException {
+    /**
+     * Writes what the decoders still hold and the closing marker, at its own time (the channel's
+     * close, later than the last event when the channel was quiet), and makes it durable.
+     */
+    void finish(Marker closing) throws IOException {
         StringBuilder lines = new StringBuilder();
         event(lines, lastTime, "o", stdout.end() + stderr.end());
         event(lines, lastTime, "i", input.end());
-        if (closingMarker != null) {
-            event(lines, lastTime, "m", closingMarker);
-        }
+        event(lines, closing.nanos() / 1e9, "m", closing.json());
         append(lines);
         channel.force(true);
     }

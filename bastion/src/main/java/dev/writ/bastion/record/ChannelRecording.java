@@ -4,6 +4,7 @@ import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.ChannelInfo;
 import dev.writ.bastion.observe.ChannelObserver;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.policy.RecordingMode;
@@ -33,6 +34,11 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * the target printed, resizes, and what the engineer typed when policy says so); a command without
  * a PTY or a subsystem is an {@link Kind#EVENTS events} recording (the command, exit status and
  * byte counts), as are port forwards and agent channels.
+ *
+ * <p>Every recording ends with a {@code closed} marker at the time the channel closed. When the
+ * channel closes because the bastion ended its session, the session says why ({@link
+ * SessionControl#ending()}: set before the bastion closes anything), and an {@code ended} marker
+ * with that reason comes just before.
  */
 final class ChannelRecording implements ChannelObserver {
 
@@ -82,6 +88,8 @@ final class ChannelRecording implements ChannelObserver {
     private CompletableFuture<Void> roomAgain;
     private long lastNanos;
     private boolean closed;
+    /** When the channel closed, in nanoseconds since it opened: the time of the closing marker. */
+    private long closedNanos;
     private Kind kind;
     private boolean pty;
     private int columns;
@@ -255,7 +263,12 @@ final class ChannelRecording implements ChannelObserver {
 
     @Override
     public void closed() {
+        EndReason ending = session.ending(); // set before the bastion closes anything
         synchronized (this) {
+            closedNanos = now();
+            if (ending != null) {
+                queue.add(new Marker(closedNanos, Markers.ended(ending)));
+            }
             closed = true;
         }
         wake.run();
@@ -348,9 +361,13 @@ final class ChannelRecording implements ChannelObserver {
                 info.openedAt().getEpochSecond(), term == null ? null : fact(term), writ);
     }
 
-    /** The last marker of an events recording. */
-    String closingMarker() {
-        return Markers.closed(bytesToTarget.get(), bytesToClient.get());
+    /**
+     * The last event of every finished recording, at the time the channel closed (not that of the
+     * event before it: a command killed after an hour of silence lasted an hour), so that the
+     * recording's length is the channel's.
+     */
+    synchronized Marker closingMarker() {
+        return new Marker(closedNanos, Markers.closed(bytesToTarget.get(), bytesToClient.get()));
     }
 
     static long dataBytes(Item item) {

@@ -152,18 +152,18 @@ final class Flusher implements AutoCloseable {
             endSession(recording, recording.loss().reason());
         }
         if (drained.closed()) {
-            finish(recording, state, drained.kind());
+            finish(recording, state);
         }
     }
 
-    private void finish(ChannelRecording recording, Writing state, ChannelRecording.Kind kind) {
+    private void finish(ChannelRecording recording, Writing state) {
         if (state.file == null || !state.file.inPlace()) {
             done(recording, state); // never written, or gone: what it lost is counted
             return;
         }
         try {
             if (!state.written) {
-                state.file.finish(kind == ChannelRecording.Kind.EVENTS ? recording.closingMarker() : null);
+                state.file.finish(recording.closingMarker());
                 state.file.close();
                 state.written = true;
             }

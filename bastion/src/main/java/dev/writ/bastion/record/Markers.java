@@ -3,6 +3,7 @@ package dev.writ.bastion.record;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.writ.bastion.observe.EndReason;
 
 /**
  * The data of writ's asciicast marker ({@code "m"}) events: one JSON object per event, with its
@@ -17,7 +18,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {"event":"signal","name":"INT"}                      the engineer sent a signal
  * {"event":"exit","status":0}                          the command exited
  * {"event":"exit","signal":"KILL","core_dumped":false} the command was killed
- * {"event":"closed","bytes_to_target":12,"bytes_to_client":3456}   the channel closed
+ * {"event":"closed","bytes_to_target":12,"bytes_to_client":3456}   the channel closed: the last event of every
+ *                                                      finished recording, at the time it closed
+ * {"event":"ended","reason":"idle_timeout"}          the bastion ended the session (revocation, expiry, idle
+ *                                                      timeout, a failed strict recording); just before closed
+ * {"event":"ended","reason":"ended_by_admin","admin":"sam@example.com","admin_reason":"INC-9"}
+ *                                                      an admin ended it at the CA: who, and what they wrote
  * {"event":"gap","bytes_lost":4096,"reason":"..."}     data that could not be recorded (best effort)
  * {"event":"truncated","reason":"..."}                 the bastion stopped before the channel closed
  * </pre>
@@ -71,6 +77,17 @@ final class Markers {
 
     static String closed(long bytesToTarget, long bytesToClient) {
         return write(event("closed").put("bytes_to_target", bytesToTarget).put("bytes_to_client", bytesToClient));
+    }
+
+    static String ended(EndReason why) {
+        ObjectNode node = event("ended").put("reason", cut(why.reason(), 64));
+        if (why.admin() != null) {
+            node.put("admin", cut(why.admin(), 256));
+        }
+        if (why.adminReason() != null) {
+            node.put("admin_reason", cut(why.adminReason(), 1024));
+        }
+        return write(node);
     }
 
     static String gap(long bytesLost, String reason) {

@@ -3,6 +3,7 @@ package dev.writ.bastion.session;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.relay.Link;
 import dev.writ.bastion.relay.LinkEvents;
@@ -51,6 +52,7 @@ final class ActiveSession implements LinkEvents {
     private volatile boolean expiryWarned;
     private volatile boolean agentForwarding;
     private volatile String endReason;
+    private volatile EndReason endedByBastion;
     private volatile String upstreamFailure;
 
     ActiveSession(String id, ServerSession downstream, Grant grant, Clock clock, BastionMetrics metrics,
@@ -136,6 +138,20 @@ final class ActiveSession implements LinkEvents {
         }
         endReason = reason;
         return true;
+    }
+
+    /** The bastion ends the session; as {@link #ending(String)}, and its channels' recordings will say why. */
+    synchronized boolean ending(EndReason why) {
+        if (!ending(why.reason())) {
+            return false;
+        }
+        endedByBastion = why;
+        return true;
+    }
+
+    /** Why the bastion ended the session; null while it has not (or a side closed it). */
+    EndReason endedByBastion() {
+        return endedByBastion;
     }
 
     /** The target could not be reached (the engineer learns it from the refused channel). */

@@ -6,6 +6,7 @@ import dev.writ.bastion.auth.LoginAttempts;
 import dev.writ.bastion.auth.LoginGate;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.metrics.BastionMetrics;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.bastion.observe.SessionRecorder;
@@ -99,7 +100,12 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
         return new SessionControl() {
             @Override
             public void end(String reason, String message) {
-                Sessions.this.end(session, reason, message);
+                Sessions.this.end(session, EndReason.of(reason), message);
+            }
+
+            @Override
+            public EndReason ending() {
+                return session.endedByBastion();
             }
 
             @Override
@@ -239,13 +245,14 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
         for (ActiveSession session : List.copyOf(active.values())) {
             Grant grant = session.grant();
             if (trust.krl().revokes(grant.certificate())) {
-                end(session, "certificate_revoked", "writ: your certificate was revoked; the session is closed");
+                end(session, EndReason.of("certificate_revoked"), "writ: your certificate was revoked; the session is closed");
             } else if (!now.isBefore(grant.validBefore())) {
-                end(session, "certificate_expired", "writ: your certificate expired; the session is closed. Run writ login");
+                end(session, EndReason.of("certificate_expired"), "writ: your certificate expired; the session is closed. Run writ login");
             } else if (grant.idleTimeout() != null && grant.reachesTarget()
                     && !now.isBefore(session.lastActivity().plus(grant.idleTimeout()))) {
                 // not the outer connection of a ProxyJump: its inner session has its own activity and timeout
-                end(session, "idle_timeout", "writ: idle for " + grant.idleTimeout().toMinutes() + " min; the session is closed");
+                end(session, EndReason.of("idle_timeout"),
+                        "writ: idle for " + grant.idleTimeout().toMinutes() + " min; the session is closed");
             } else if (!session.expiryWarned() && !now.isBefore(grant.validBefore().minus(EXPIRY_WARNING))) {
                 List<Link> terminals = session.terminals();
                 terminals.forEach(link -> link.notice("writ: your certificate expires at " + TIME.format(grant.validBefore())
@@ -266,7 +273,8 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
     public boolean endedByAdmin(String sessionId, String admin, String reason) {
         for (ActiveSession session : active.values()) {
             if (session.id().equals(sessionId)) {
-                end(session, "ended_by_admin", "writ: " + printable(admin) + " ended this session: " + printable(reason));
+                end(session, new EndReason("ended_by_admin", admin, reason),
+                        "writ: " + printable(admin) + " ended this session: " + printable(reason));
                 return true;
             }
         }
@@ -279,11 +287,11 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
         return cleaned.length() > 200 ? cleaned.substring(0, 200) + "..." : cleaned;
     }
 
-    private void end(ActiveSession session, String reason, String message) {
-        if (!session.ending(reason)) {
+    private void end(ActiveSession session, EndReason why, String message) {
+        if (!session.ending(why)) {
             return;
         }
-        metrics.sessionEnded(reason);
+        metrics.sessionEnded(why.reason());
         session.terminals().forEach(link -> link.notice(message));
         disconnect(session.downstream(), message);
     }

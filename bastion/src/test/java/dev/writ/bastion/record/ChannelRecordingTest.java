@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.ChannelInfo;
 import dev.writ.bastion.observe.Direction;
+import dev.writ.bastion.observe.EndReason;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.observe.SessionControl;
 import dev.writ.policy.RecordingMode;
@@ -19,7 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -45,6 +49,7 @@ class ChannelRecordingTest {
     Flusher flusher;
     Ending session;
     final BastionMetrics metrics = new BastionMetrics();
+    final MovingClock clock = new MovingClock(OPENED);
 
     @BeforeEach
     void spool() throws Exception {
@@ -56,6 +61,12 @@ class ChannelRecordingTest {
     /** The session side of a recording: what it was asked to do. */
     static final class Ending implements SessionControl {
         final List<String> ended = new CopyOnWriteArrayList<>();
+        volatile EndReason ending;
+
+        @Override
+        public EndReason ending() {
+            return ending;
+        }
 
         @Override
         public void end(String reason, String message) {
@@ -67,13 +78,41 @@ class ChannelRecordingTest {
         }
     }
 
+    /** The edge of the world: time, moved by the test. */
+    static final class MovingClock extends Clock {
+        private volatile Instant now;
+
+        MovingClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
     static ChannelInfo info(String type, RecordingMode mode, boolean recordInput, Map<String, String> details) {
         return new ChannelInfo("5e55", 3, "alice@example.com", "18446744073709551615", "root", "web01", type, OPENED, details,
                 "192.0.2.7", List.of("engineer", "prod-admin"), List.of("prod-admin"), mode, recordInput);
     }
 
     ChannelRecording recording(ChannelInfo info, long limit) {
-        ChannelRecording recording = new ChannelRecording(info, session, Clock.systemUTC(), metrics, limit, () -> { });
+        ChannelRecording recording = new ChannelRecording(info, session, clock, metrics, limit, () -> { });
         flusher.add(recording);
         return recording;
     }
@@ -140,9 +179,50 @@ class ChannelRecordingTest {
             assertEquals(OPENED.getEpochSecond(), cast.header().timestamp());
             assertEquals("héllo ✓ \u001b[1mbold\u001b[0m\r\noops\r\n", text(cast, "o"));
             assertEquals("", text(cast, "i"), "input is not recorded unless policy says so");
-            assertEquals(List.of("shell", "exit"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
+            assertEquals(List.of("shell", "exit", "closed"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
             assertEquals(0, markers(cast).get(1).get("status").asInt());
             assertFalse(cast.truncated());
+        }
+
+        @Test
+        void aShellQuietAtItsEndLastsUntilItClosed() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            clock.advance(Duration.ofMillis(4700));
+            out(recording, "$ ");
+            clock.advance(Duration.ofSeconds(871));
+
+            Asciicast.Recording cast = finished(recording);
+
+            Asciicast.Event last = cast.events().get(cast.events().size() - 1);
+            assertEquals(875.7, last.time(), 1e-9);
+            assertEquals("{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}", last.data());
+        }
+
+        @Test
+        void aShellAnAdminEndedSaysWhoAndWhyJustBeforeItCloses() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            clock.advance(Duration.ofMillis(4700));
+            out(recording, "$ ");
+            clock.advance(Duration.ofSeconds(871));
+            session.ending = new EndReason("ended_by_admin", "sam@example.com", "INC-9 \"credential\" leak");
+
+            Asciicast.Recording cast = finished(recording);
+
+            List<String> last = cast.events().subList(cast.events().size() - 2, cast.events().size()).stream()
+                    .map(e -> e.time() + " " + e.code() + " " + e.data()).toList();
+            assertEquals(List.of("875.7 m {\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                    + "\"admin_reason\":\"INC-9 \\\"credential\\\" leak\"}",
+                    "875.7 m {\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}"), last);
+        }
+
+        @Test
+        void aChannelClosedWhileTheSessionGoesOnSaysNothingOfAnEnd() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.BEST_EFFORT, false, 1 << 20);
+            out(recording, "bye\r\n");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals(List.of("shell", "closed"), markers(cast).stream().map(m -> m.get("event").asText()).toList());
         }
 
         @Test
@@ -228,6 +308,24 @@ class ChannelRecordingTest {
             assertEquals("{\"event\":\"exec\",\"command\":\"tar czf - /etc\"}", markers.get(0).toString());
             assertEquals("{\"event\":\"exit\",\"status\":2}", markers.get(1).toString());
             assertEquals("{\"event\":\"closed\",\"bytes_to_target\":100,\"bytes_to_client\":4000}", markers.get(2).toString());
+        }
+
+        @Test
+        void aCommandKilledAfterLongSilenceIsClosedAtTheTimeItClosedNotAtItsLastEvent() throws Exception {
+            ChannelRecording recording = recording(info("session", RecordingMode.BEST_EFFORT, false, Map.of()), 1 << 20);
+            clock.advance(Duration.ofMillis(250));
+            recording.request(Direction.TO_TARGET, "exec", string("sleep 3600"), true);
+            flusher.pass();
+            clock.advance(Duration.ofMillis(3650));
+            recording.request(Direction.TO_TARGET, "signal", string("KILL"), true);
+            clock.advance(Duration.ofSeconds(873));
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals(List.of("0.25 m {\"event\":\"exec\",\"command\":\"sleep 3600\"}",
+                    "3.9 m {\"event\":\"signal\",\"name\":\"KILL\"}",
+                    "876.9 m {\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":0}"),
+                    cast.events().stream().map(e -> e.time() + " " + e.code() + " " + e.data()).toList());
         }
 
         @Test

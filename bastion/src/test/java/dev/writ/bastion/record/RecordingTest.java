@@ -71,6 +71,13 @@ class RecordingTest {
                 extensions: [permit-pty]
                 recording: strict
                 record_input: true
+              - name: idler
+                match: { groups: [idlers] }
+                principals: ["%1$s"]
+                targets: [ { hosts: ["web*"] } ]
+                max_ttl: 8h
+                recording: best_effort
+                idle_timeout: 4s # the login and the connection to the target must fit in it on a busy machine
             """;
 
     @TempDir
@@ -241,6 +248,86 @@ class RecordingTest {
             assertEquals("closed", closed.get("event").asText());
             assertEquals(777, closed.get("bytes_to_target").asLong());
             assertEquals(12345, closed.get("bytes_to_client").asLong());
+        }
+    }
+
+    /** Recordings end when their channel ends, however long it was quiet before, and say why when the bastion ended it. */
+    @Nested
+    class Ends {
+
+        @Test
+        void aCommandKilledAfterTwoSecondsIsClosedNoEarlierThanThat() throws Exception {
+            String command = "echo started; sleep 60 # killed";
+            Process ssh = new ProcessBuilder(Engineer.with(alice.direct(stack.bastion.port(), LOGIN, "web01"), command))
+                    .redirectErrorStream(true).start();
+            double alive;
+            try {
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                pump(ssh.getInputStream(), seen);
+                await(seen, "started"); // the channel is open
+                long started = System.nanoTime();
+                Thread.sleep(2_000);
+                alive = (System.nanoTime() - started) / 1e9;
+            } finally {
+                ssh.destroyForcibly(); // SIGKILL: the engineer's side is gone, the bastion closes the channel
+            }
+            assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
+
+            Asciicast.Recording cast = receiver.await(facts -> command.equals(facts.get("command")), Duration.ofSeconds(20));
+
+            Asciicast.Event exec = cast.events().get(0);
+            Asciicast.Event last = cast.events().get(cast.events().size() - 1);
+            assertEquals("{\"event\":\"exec\",\"command\":\"" + command + "\"}", exec.data());
+            assertEquals("closed", JSON.readTree(last.data()).get("event").asText(), cast.events().toString());
+            assertTrue(last.time() >= exec.time() + alive, "closed at " + last.time() + " s, yet the command ran " + alive
+                    + " s after it started at " + exec.time() + " s");
+        }
+
+        @Test
+        void aSessionEndedForIdlingSaysSoAtItsEnd() throws Exception {
+            Engineer idle = stack.engineer("idle", List.of("idlers"), "");
+            String command = "echo started; sleep 60 # idle";
+            Asciicast.Recording cast = endedByTheBastion(idle, command, () -> { });
+
+            List<Asciicast.Event> events = cast.events();
+            Asciicast.Event ended = events.get(events.size() - 2);
+            assertEquals("{\"event\":\"ended\",\"reason\":\"idle_timeout\"}", ended.data());
+            assertEquals("closed", JSON.readTree(events.get(events.size() - 1).data()).get("event").asText());
+            assertTrue(ended.time() >= events.get(0).time() + 4, "idle for 4 s after its command started: " + events);
+        }
+
+        @Test
+        void aSessionEndedByARevocationSaysSoAtItsEnd() throws Exception {
+            Engineer revoked = stack.engineer("revoked", List.of("engineering"), "");
+            String command = "echo started; sleep 60 # revoked";
+            Asciicast.Recording cast = endedByTheBastion(revoked, command, () -> {
+                try {
+                    stack.revokeSerial(Stack.serialOf(revoked));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            List<Asciicast.Event> events = cast.events();
+            assertEquals("{\"event\":\"ended\",\"reason\":\"certificate_revoked\"}", events.get(events.size() - 2).data(),
+                    events.toString());
+            assertEquals("closed", JSON.readTree(events.get(events.size() - 1).data()).get("event").asText());
+        }
+
+        /** Runs {@code command} without a PTY, does {@code end} once it started, and awaits the bastion's end of the session. */
+        Asciicast.Recording endedByTheBastion(Engineer engineer, String command, Runnable end) throws Exception {
+            Process ssh = new ProcessBuilder(Engineer.with(engineer.direct(stack.bastion.port(), LOGIN, "web01"), command))
+                    .redirectErrorStream(true).start();
+            try {
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                pump(ssh.getInputStream(), seen);
+                await(seen, "started");
+                end.run();
+                assertTrue(ssh.waitFor(15, TimeUnit.SECONDS), "the bastion ends the session: " + seen);
+            } finally {
+                ssh.destroyForcibly();
+            }
+            return receiver.await(facts -> command.equals(facts.get("command")), Duration.ofSeconds(20));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.writ.ca.recording;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.protocol.recording.EndedMarker;
 
 /**
  * What a reviewer searches for in the bastion's markers ({@code "m"} events whose data is one
@@ -13,6 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {"event":"exec","command":"rm -rf /tmp/x"}      exec: rm -rf /tmp/x
  * {"event":"subsystem","name":"sftp"}              subsystem: sftp
  * {"event":"forward","host":"db01","port":5432}    forward: db01:5432
+ * {"event":"ended","reason":"idle_timeout"}        session ended: idle_timeout
+ * {"event":"ended","reason":"ended_by_admin","admin":"sam@example.com","admin_reason":"INC-9"}
+ *                                                  session ended: ended_by_admin by sam@example.com: INC-9
  * </pre>
  *
  * The JSON keys, exit statuses, byte counts, signals and the reasons of gaps are nobody's search.
@@ -39,12 +43,19 @@ final class MarkerText {
             case "exec" -> labelled("exec", marker.path("command"));
             case "subsystem" -> labelled("subsystem", marker.path("name"));
             case "forward" -> forward(marker.path("host"), marker.path("port"));
+            case "ended" -> ended(data);
             default -> null;
         };
     }
 
     private static String labelled(String label, JsonNode text) {
         return text.isTextual() ? label + ": " + text.asText() : null;
+    }
+
+    /** Why the bastion ended the session, and who did when an admin did: what a reviewer looks for after an incident. */
+    private static String ended(String data) {
+        String said = EndedMarker.describe(data);
+        return said == null ? null : "session ended: " + said;
     }
 
     private static String forward(JsonNode host, JsonNode port) {

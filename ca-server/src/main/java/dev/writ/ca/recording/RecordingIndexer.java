@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Reads a recording once, line by line: the session facts of its header, when it started and
- * ended, whether it was cut short, and its searchable lines of text: the output, each line with
+ * ended (its last event: the bastion ends every recording with a marker at the time the channel
+ * closed, however quiet it was before), whether it was cut short, and its searchable lines of text: the output, each line with
  * the time it was complete on screen, and what its markers say was run or reached (commands,
  * subsystems, forward destinations) at the marker's time.
  */

@@ -114,6 +114,11 @@ class RecordingIndexerTest {
                     Arguments.of("ok/forward-ipv6", "{\"event\":\"forward\",\"host\":\"::1\",\"port\":22}", "forward: [::1]:22"),
                     Arguments.of("ok/forward-port-not-a-number", "{\"event\":\"forward\",\"host\":\"db01\",\"port\":\"pg\"}",
                             "forward: db01:pg"),
+                    Arguments.of("ok/ended", "{\"event\":\"ended\",\"reason\":\"idle_timeout\"}", "session ended: idle_timeout"),
+                    Arguments.of("ok/ended-by-admin", "{\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                            + "\"admin_reason\":\"INC-9 leak\"}", "session ended: ended_by_admin by sam@example.com: INC-9 leak"),
+                    Arguments.of("none/ended-without-reason", "{\"event\":\"ended\"}", null),
+                    Arguments.of("none/closed", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":12}", null),
                     Arguments.of("none/shell", "{\"event\":\"shell\"}", null),
                     Arguments.of("none/exit", "{\"event\":\"exit\",\"signal\":\"KILL\",\"core_dumped\":false}", null),
                     Arguments.of("none/signal", "{\"event\":\"signal\",\"name\":\"INT\"}", null),
@@ -146,6 +151,15 @@ class RecordingIndexerTest {
             assertEquals(Instant.ofEpochSecond(1_795_000_000L).plusMillis(61_500), indexed.endedAt());
             assertFalse(indexed.truncated());
             assertEquals(List.of(new Line(250, "hi")), indexed.lines());
+        }
+
+        @Test
+        void aRecordingEndsAtItsClosingMarkerNotAtItsLastOutput() throws Exception {
+            Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01").startedAt(1_795_000_000L)
+                    .output(4.7, "$ ").event(876.25, "m", "{\"event\":\"ended\",\"reason\":\"ended_by_admin\"}")
+                    .event(876.25, "m", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":2}").text());
+
+            assertEquals(Instant.ofEpochSecond(1_795_000_000L).plusMillis(876_250), indexed.endedAt());
         }
 
         @Test

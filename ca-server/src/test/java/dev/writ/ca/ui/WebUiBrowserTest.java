@@ -124,7 +124,10 @@ class WebUiBrowserTest {
         }
     }
 
-    /** Colourful output, a command at 7.5 s, and output after it that must not show yet at that time. */
+    /**
+     * Colourful output, a command at 7.5 s, output after it that must not show yet at that time,
+     * and a quarter of an hour of silence until an admin ended the session.
+     */
     static byte[] session() {
         TestCast cast = TestCast.session("s-1", "alice@example.com", "root", "web01.prod").size(100, 20);
         cast.output(0.2, "\u001b[1;32malice@web01\u001b[0m:\u001b[1;34m~\u001b[0m$ ");
@@ -136,6 +139,9 @@ class WebUiBrowserTest {
         }
         cast.output(7.5, "\r\n").output(8.0, "\u001b[1;32malice@web01\u001b[0m:\u001b[1;34m~\u001b[0m$ ");
         cast.output(20.0, "echo later output\r\nlater output\r\n");
+        cast.event(876.25, "m", "{\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                + "\"admin_reason\":\"INC-9 <b>leak</b>\"}");
+        cast.event(876.25, "m", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":512}");
         return cast.bytes();
     }
 
@@ -199,7 +205,9 @@ class WebUiBrowserTest {
         String screen = (String) js("return window.writPlayer.screenText()");
         assertTrue(screen.contains("alice@web01:~$ sudo rm -rf /srv/backups"), screen);
         assertFalse(screen.contains("later output"), "nothing after the hit is on screen yet:\n" + screen);
-        assertTrue(browser.findElement(By.id("time")).getText().startsWith("0:07.4 / 0:20"));
+        assertEquals("0:07.4 / 14:36.3", browser.findElement(By.id("time")).getText(), "as long as the session, to its close");
+        assertEquals("ended_by_admin by sam@example.com: INC-9 <b>leak</b>, at 14:36.3",
+                browser.findElement(By.xpath("//dt[text()='Ended by the bastion']/following-sibling::dd[1]")).getText());
         screenshot("player-at-hit");
 
         js("window.writPlayer.seek(25)");

@@ -10,13 +10,15 @@ import dev.writ.agent.cli.AgentCommand.RunningAgent;
 import dev.writ.agent.testing.MockIdp;
 import dev.writ.agent.testing.Person;
 import dev.writ.agent.testing.TestEnv.Result;
-import dev.writ.bastion.observe.SessionRecorder;
 import dev.writ.bastion.testing.RunningBastion;
 import dev.writ.bastion.testing.Target;
 import dev.writ.ca.testing.Sshd;
 import dev.writ.ca.testing.TestCa;
 import dev.writ.e2e.AgentSsh;
 import dev.writ.e2e.RunningSsh;
+import dev.writ.protocol.recording.Asciicast;
+import java.io.StringReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code writ sessions list|kill} against the whole system: alice's real ssh through the bastion
  * to a real sshd is listed for security, an admin ends it with a reason, alice's terminal says
- * who and why, and the audit log has both the admin's order and the bastion's end of the session.
+ * who and why, and the audit log has both the admin's order and the bastion's end of the session;
+ * the session's recording says who ended it and why, and lasts as long as the session did.
  */
 class LiveSessionsTest {
 
@@ -74,7 +77,7 @@ class LiveSessionsTest {
                   - name: dev01
                     address: 127.0.0.1:%d
                     labels: { env: dev }
-                """.formatted(dev01.port()), Clock.systemUTC(), SessionRecorder.NONE);
+                """.formatted(dev01.port()), Clock.systemUTC(), null); // its own recorder, uploading to the CA
         alice = Person.loggedIn(dir.resolve("alice"), idp, ca, "alice@example.com", "engineering");
         sam = Person.loggedIn(dir.resolve("sam"), idp, ca, "sam@example.com", "writ-admins", "security");
         hal = Person.loggedIn(dir.resolve("hal"), idp, ca, "hal@example.com", "security");
@@ -164,5 +167,66 @@ class LiveSessionsTest {
                 Thread.sleep(100);
             }
         }
+    }
+
+    @Test
+    void theRecordingOfASessionAnAdminEndedSaysWhoAndWhyAndLastsAsLongAsTheSession() throws Exception {
+        List<String> ssh = List.of("ssh", "-F", sshConfig.toString(), "-p", Integer.toString(bastion.port()),
+                LOGIN + "@dev01@127.0.0.1", "echo ready; sleep 60 # quiet until an admin ends it");
+        String id;
+        double lasted;
+        try (RunningSsh session = new RunningSsh(ssh)) {
+            long ready = System.nanoTime(); // the command runs: its channel is open
+            id = awaitListed("alice@example.com").get("id").asText();
+            Thread.sleep(Math.max(0, 2_000 - (System.nanoTime() - ready) / 1_000_000)); // two quiet seconds at least
+            lasted = (System.nanoTime() - ready) / 1e9;
+            Result kill = sam.run("sessions", "kill", id, "--reason", "INC-12 odd traffic");
+            assertEquals(0, kill.exit(), kill.toString());
+            session.awaitEnd(10);
+        }
+
+        JsonNode recording = awaitRecording(id);
+        String recordingId = recording.get("id").asText();
+        double duration = recording.get("duration_seconds").asDouble();
+        assertTrue(duration >= lasted, "GET /v1/recordings says " + duration + " s; the session lasted " + lasted + " s at least");
+        String row = sam.run("recordings", "list", "--user", "alice@example.com").out().lines()
+                .filter(line -> line.startsWith(recordingId + " ")).findFirst().orElseThrow();
+        double listed = seconds(row.split("\\s+")[2]);
+        assertTrue(listed >= lasted, "writ recordings list says " + row + "; the session lasted " + lasted + " s at least");
+
+        Path file = dir.resolve(recordingId + ".cast");
+        Result export = sam.run("recordings", "export", recordingId, "-o", file.toString()); // checks the signed digest
+        assertEquals(0, export.exit(), export.toString());
+        List<Asciicast.Event> events = Asciicast.read(new StringReader(Files.readString(file))).events();
+        Asciicast.Event ended = events.get(events.size() - 2);
+        assertEquals("{\"event\":\"ended\",\"reason\":\"ended_by_admin\",\"admin\":\"sam@example.com\","
+                + "\"admin_reason\":\"INC-12 odd traffic\"}", ended.data());
+        assertTrue(ended.time() >= lasted, "ended at " + ended.time() + " s; the session lasted " + lasted + " s at least");
+        assertEquals("closed", JSON.readTree(events.get(events.size() - 1).data()).get("event").asText(), events.toString());
+        Result verify = sam.run("recordings", "verify", recordingId);
+        assertEquals(0, verify.exit(), verify.toString());
+    }
+
+    /** The recording of session {@code sessionId} as the CA lists it to sam, once the bastion uploaded it. */
+    static JsonNode awaitRecording(String sessionId) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            for (JsonNode recording : json(sam.run("recordings", "list", "--user", "alice@example.com", "--json")).get("recordings")) {
+                if (recording.get("session_id").asText().equals(sessionId)) {
+                    return recording;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no recording of session " + sessionId + " at the CA within 20 s");
+            Thread.sleep(200);
+        }
+    }
+
+    /** {@code m:ss}, {@code m:ss.t} or {@code h:mm:ss} as writ prints durations, in seconds. */
+    static double seconds(String printed) {
+        double seconds = 0;
+        for (String part : printed.split(":")) {
+            seconds = seconds * 60 + Double.parseDouble(part);
+        }
+        return seconds;
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * @param serial          the certificate serial (unsigned decimal, as a string: it exceeds 2^53)
  * @param grant           the access grant the session ran under, if any
- * @param durationSeconds from the start to the last event
+ * @param durationSeconds from the start to the last event, which is the bastion's closing marker, written when the
+ *                        channel closed (a truncated recording ends at the last event written before the crash)
  * @param size            bytes of the asciicast file
  * @param truncated       the bastion could not finish the recording (it crashed, say)
  * @param sha256          the file's digest, signed by {@code bastion}
