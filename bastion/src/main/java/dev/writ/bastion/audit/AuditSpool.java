@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.protocol.api.BastionAuditEvent;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -107,7 +106,7 @@ public final class AuditSpool implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        List<Spooled> lines = read(dir.resolve(EVENTS), metrics);
+        List<Spooled> lines = AuditLines.read(dir.resolve(EVENTS), metrics);
         State state = readState(dir.resolve(STATE), lines);
         AuditSpool spool = new AuditSpool(dir, bastion, maxBytes, metrics, clock, state);
         long last = state.acked();
@@ -141,7 +140,7 @@ public final class AuditSpool implements AutoCloseable {
         try {
             seq = nextSeq++;
             BastionAuditEvent spooled = event.spooled(bastion + ":" + stream + ":" + seq, clock.instant().toString());
-            byte[] line = encode(spooled);
+            byte[] line = AuditLines.encode(spooled);
             if (pendingBytes + line.length > maxBytes) {
                 metrics.auditEventDropped("spool_full");
                 LOG.error("the audit spool {} is full ({} events, {} bytes unsent to the CA): DROPPED audit event {}",
@@ -398,60 +397,5 @@ public final class AuditSpool implements AutoCloseable {
         byte[] random = new byte[8];
         new SecureRandom().nextBytes(random);
         return new State(HexFormat.of().formatHex(random), 0);
-    }
-
-    /** The events of {@code file}; a line that is not a whole event (cut by a crash) is dropped, logged and counted. */
-    private static List<Spooled> read(Path file, BastionMetrics metrics) throws IOException {
-        List<Spooled> events = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return events;
-        }
-        byte[] all = Files.readAllBytes(file);
-        int start = 0;
-        for (int i = 0; i <= all.length; i++) {
-            if (i < all.length && all[i] != '\n') {
-                continue;
-            }
-            if (i > start) {
-                byte[] line = java.util.Arrays.copyOfRange(all, start, i + (i < all.length ? 1 : 0));
-                Spooled event = parse(line);
-                if (event == null) {
-                    metrics.auditEventDropped("torn");
-                    LOG.error("audit spool {}: dropping a line that is not a whole event (the bastion stopped while writing "
-                            + "it?): {}", file, new String(line, StandardCharsets.UTF_8).strip());
-                } else {
-                    events.add(event);
-                }
-            }
-            start = i + 1;
-        }
-        return events;
-    }
-
-    private static Spooled parse(byte[] line) {
-        if (line[line.length - 1] != '\n') {
-            return null; // the crash came before the newline
-        }
-        try {
-            BastionAuditEvent event = JSON.readValue(line, BastionAuditEvent.class);
-            String[] id = event.id() == null ? new String[0] : event.id().split(":");
-            if (id.length < 3 || event.type() == null || event.at() == null) {
-                return null;
-            }
-            return new Spooled(Long.parseLong(id[id.length - 1]), event, line);
-        } catch (IOException | NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private static byte[] encode(BastionAuditEvent event) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-            JSON.writeValue(out, event);
-            out.write('\n');
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException("an audit event is always JSON", e);
-        }
     }
 }
