@@ -68,6 +68,7 @@ public final class AuditSpool implements AutoCloseable {
     private final Path dir;
     private final String bastion;
     private final long maxBytes;
+    private final long compactBytes;
     private final BastionMetrics metrics;
     private final Clock clock;
     /** Guards the queue and the file; never held while waiting for {@link #syncLock}. */
@@ -87,7 +88,9 @@ public final class AuditSpool implements AutoCloseable {
     private long writtenSeq;
     private long syncedSeq;
 
-    private AuditSpool(Path dir, String bastion, long maxBytes, BastionMetrics metrics, Clock clock, State state) {
+    private AuditSpool(Path dir, String bastion, long maxBytes, long compactBytes, BastionMetrics metrics, Clock clock,
+                       State state) {
+        this.compactBytes = compactBytes;
         this.dir = dir;
         this.bastion = bastion;
         this.maxBytes = maxBytes;
@@ -104,11 +107,17 @@ public final class AuditSpool implements AutoCloseable {
      */
     public static AuditSpool open(Path dir, String bastion, long maxBytes, BastionMetrics metrics, Clock clock)
             throws IOException {
+        return open(dir, bastion, maxBytes, COMPACT_BYTES, metrics, clock);
+    }
+
+    /** The same, rewriting the file once {@code compactBytes} of it were sent (a test's small number). */
+    static AuditSpool open(Path dir, String bastion, long maxBytes, long compactBytes, BastionMetrics metrics, Clock clock)
+            throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         List<Spooled> lines = AuditLines.read(dir.resolve(EVENTS), metrics);
         State state = readState(dir.resolve(STATE), lines);
-        AuditSpool spool = new AuditSpool(dir, bastion, maxBytes, metrics, clock, state);
+        AuditSpool spool = new AuditSpool(dir, bastion, maxBytes, compactBytes, metrics, clock, state);
         long last = state.acked();
         for (Spooled line : lines) {
             last = Math.max(last, line.seq());
@@ -242,7 +251,7 @@ public final class AuditSpool implements AutoCloseable {
                 channel().truncate(0);
                 channel().force(true);
                 torn = false;
-            } else if (channel().size() - pendingBytes > COMPACT_BYTES) {
+            } else if (channel().size() - pendingBytes > compactBytes) {
                 rewrite();
             }
         } finally {

@@ -143,6 +143,27 @@ class AuditSpoolTest {
         }
 
         @Test
+        void theFileIsRewrittenWithWhatIsLeftOnceEnoughOfItWasSent() throws Exception {
+            spool = AuditSpool.open(dir.resolve("audit"), "bastion-1", MAX, 1000, metrics, CLOCK);
+            for (int i = 1; i <= 10; i++) {
+                spool.append(refused("e" + i));
+            }
+            long written = bytes(all());
+            spool.ack(1);
+            assertEquals(written, Files.size(events()), "one line sent is not enough to rewrite");
+            spool.ack(8);
+            assertEquals(List.of(9L, 10L), seqs(all()));
+            assertEquals(bytes(all()), Files.size(events()), "8 sent lines (over 1000 bytes) are gone");
+            spool.append(refused("e11"));
+            open(MAX);
+            assertEquals(List.of(9L, 10L, 11L), seqs(all()));
+        }
+
+        static long bytes(List<AuditSpool.Spooled> events) {
+            return events.stream().mapToLong(e -> e.line().length).sum();
+        }
+
+        @Test
         void aRejectedEventGoesToRejectedJsonlWithWhy() throws Exception {
             open(MAX);
             spool.append(refused("a@example.com"));
