@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The bastion's events for the CA's audit log, written to the {@link AuditSpool} (which the
- * {@link dev.writ.bastion.audit.AuditUploader} empties into the CA); never blocks or fails a session.
+ * {@link dev.writ.bastion.audit.AuditUploader} empties into the CA). It never fails a session, and
+ * holds one up only while its event is written and synced to disk.
  */
 public final class AuditTrail {
 
