@@ -1,5 +1,7 @@
 package dev.writ.bastion;
 
+import dev.writ.bastion.audit.AuditSpool;
+import dev.writ.bastion.audit.AuditUploader;
 import dev.writ.bastion.auth.CertificateCheck;
 import dev.writ.bastion.auth.CertificateUserAuth;
 import dev.writ.bastion.ca.BastionCredential;
@@ -48,8 +50,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bastion, wired by hand from its config: the CA connection and what it trusts, the SSH
- * server engineers connect to, the SSH client it reaches targets with, and the timers that keep
+ * The bastion, wired by hand from its config: the CA connection and what it trusts, the audit
+ * spool and its uploader, the SSH server engineers connect to, the SSH client it reaches targets with, and the timers that keep
  * revocation, certificates and sessions current.
  */
 public final class Bastion implements AutoCloseable {
@@ -70,10 +72,14 @@ public final class Bastion implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final AutoCloseable recorder;
     private final CaSync sync;
+    private final AuditUploader auditUploader;
+    private final AuditSpool auditSpool;
 
     private Bastion(SshServer server, Upstream upstream, MetricsServer metricsServer, ScheduledExecutorService timers,
-                    AutoCloseable recorder, CaSync sync) {
+                    AutoCloseable recorder, CaSync sync, AuditUploader auditUploader, AuditSpool auditSpool) {
         this.sync = sync;
+        this.auditUploader = auditUploader;
+        this.auditSpool = auditSpool;
         this.server = server;
         this.upstream = upstream;
         this.metricsServer = metricsServer;
@@ -110,7 +116,13 @@ public final class Bastion implements AutoCloseable {
             SshClient client = upstreamClient();
             Upstream upstream = new Upstream(client, ca, authority, metrics, connecting, clock);
             started.add(upstream);
-            AuditTrail audit = new AuditTrail(ca);
+            AuditSpool auditSpool = AuditSpool.open(config.audit().spool(), config.name(), config.audit().maxSpoolBytes(),
+                    metrics, clock);
+            started.add(auditSpool);
+            AuditUploader auditUploader = new AuditUploader(auditSpool, ca, metrics, config.audit().maxRetryBackoffDuration())
+                    .start();
+            started.add(auditUploader);
+            AuditTrail audit = new AuditTrail(auditSpool);
             SessionRecorder recording = recorder != null ? recorder : ownRecorder(config, ca, credential, metrics, clock, audit);
             AutoCloseable recordingStops = recording instanceof AutoCloseable own ? own : () -> { };
             started.add(recordingStops);
@@ -130,7 +142,7 @@ public final class Bastion implements AutoCloseable {
             schedule(timers, config, authority, hostKeys, sessions);
             CaSync sync = CaSync.start(ca, authority, sessions, metrics);
             started.add(sync);
-            return new Bastion(server, upstream, metricsServer, timers, recordingStops, sync);
+            return new Bastion(server, upstream, metricsServer, timers, recordingStops, sync, auditUploader, auditSpool);
         } catch (Exception e) {
             for (AutoCloseable resource : started) {
                 try {
@@ -248,6 +260,8 @@ public final class Bastion implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the recorder: {}", e.toString());
         }
+        auditUploader.close(); // what it has not sent stays in the spool for the next start
+        auditSpool.close();
         if (metricsServer != null) {
             metricsServer.close();
         }

@@ -3,7 +3,7 @@ package dev.writ.bastion.ca;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.writ.protocol.api.BastionAuditEvent;
+import dev.writ.protocol.api.BastionAuditBatch;
 import dev.writ.protocol.api.BastionHostCertRequest;
 import dev.writ.protocol.api.BastionSync;
 import dev.writ.protocol.api.CaKeysResponse;
@@ -28,8 +28,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The bastion's calls to the CA, over HTTPS (the CA's certificate verified against the system
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CaClient {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CaClient.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -116,19 +113,12 @@ public final class CaClient {
         return json(send(request), JsonNode.class).path("sha256").asText("");
     }
 
-    /** Reports an event; a failure is logged (with the event) but never blocks or fails a session. */
-    public void audit(BastionAuditEvent event) {
-        try {
-            http.sendAsync(post("/v1/audit/bastion", event), HttpResponse.BodyHandlers.ofByteArray())
-                    .whenComplete((response, error) -> {
-                        if (error != null || response.statusCode() >= 300) {
-                            LOG.error("the CA did not record audit event {} {} for {} ({}): {}", event.type(), event.reason(),
-                                    event.actor(), event.details(), error != null ? error.toString() : response.statusCode());
-                        }
-                    });
-        } catch (CaException e) {
-            LOG.error("cannot send audit event {} to the CA: {}", event.type(), e.getMessage());
-        }
+    /**
+     * {@code POST /v1/audit/bastion/batch}: spooled audit events, oldest first; the CA stores each
+     * id once and says how many it already had.
+     */
+    public BastionAuditBatch.Answer auditBatch(BastionAuditBatch batch) throws CaException {
+        return json(send(post("/v1/audit/bastion/batch", batch)), BastionAuditBatch.Answer.class);
     }
 
     private HttpRequest get(String path, boolean authenticated) {

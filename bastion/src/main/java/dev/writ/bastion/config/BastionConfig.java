@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  * @param maxSessionsPerIdentity concurrent sessions one engineer may hold
  * @param logFormat              {@code text} or {@code json}
  * @param recordings             where recordings are spooled, and where and how they are uploaded
+ * @param audit                  where audit events wait for the CA, and how long a retry waits at most
  */
 public record BastionConfig(
         @JsonProperty("listen") Address listen,
@@ -46,7 +47,8 @@ public record BastionConfig(
         @JsonProperty("metrics") Address metrics,
         @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
         @JsonProperty("log_format") LogFormat logFormat,
-        @JsonProperty("recordings") Recordings recordings) {
+        @JsonProperty("recordings") Recordings recordings,
+        @JsonProperty("audit") Audit audit) {
 
     public enum LogFormat { text, json }
 
@@ -74,6 +76,7 @@ public record BastionConfig(
         require(maxSessionsPerIdentity > 0, "max_sessions_per_identity must be at least 1");
         logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
         recordings = Objects.requireNonNullElse(recordings, new Recordings(null, null, null, null, null)).uploadingTo(ca.url());
+        audit = Objects.requireNonNullElse(audit, new Audit(null, null, null));
     }
 
     /**
@@ -191,6 +194,39 @@ public record BastionConfig(
         }
     }
 
+    /**
+     * The bastion's audit events on their way to the CA.
+     *
+     * @param spool           the directory they wait in until the CA has them (mode 0700, created when missing);
+     *                        {@code audit} next to the config file by default
+     * @param maxSpoolMb      how many MiB of unsent events the spool holds (and the bastion keeps in memory);
+     *                        when full, new events are dropped, logged and counted
+     * @param maxRetryBackoff the longest wait between two tries while the CA is down (the first is 0.5 s)
+     */
+    public record Audit(@JsonProperty("spool") Path spool, @JsonProperty("max_spool_mb") Integer maxSpoolMb,
+                        @JsonProperty("max_retry_backoff") String maxRetryBackoff) {
+        public Audit {
+            spool = spool == null ? Path.of("audit") : spool;
+            maxSpoolMb = maxSpoolMb == null ? 16 : maxSpoolMb;
+            require(maxSpoolMb >= 1 && maxSpoolMb <= 1024, "audit.max_spool_mb must be 1..1024");
+            maxRetryBackoff = maxRetryBackoff == null ? "30s" : maxRetryBackoff;
+            require(duration(maxRetryBackoff, "audit.max_retry_backoff").compareTo(Duration.ofMinutes(5)) <= 0,
+                    "audit.max_retry_backoff must be at most 5m");
+        }
+
+        public long maxSpoolBytes() {
+            return maxSpoolMb * (1L << 20);
+        }
+
+        public Duration maxRetryBackoffDuration() {
+            return duration(maxRetryBackoff, "audit.max_retry_backoff");
+        }
+
+        Audit resolvedAgainst(Path base) {
+            return new Audit(base.resolve(spool).normalize(), maxSpoolMb, maxRetryBackoff);
+        }
+    }
+
     /** {@code host:port}; the host may be an IPv6 literal in brackets. */
     public record Address(String host, int port) {
         public Address {
@@ -248,7 +284,8 @@ public record BastionConfig(
     public BastionConfig resolvedAgainst(Path base) {
         return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
                 new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize()),
-                targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base));
+                targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base),
+                audit.resolvedAgainst(base));
     }
 
     static Duration duration(String text, String key) {

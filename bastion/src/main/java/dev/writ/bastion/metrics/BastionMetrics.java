@@ -114,6 +114,35 @@ public final class BastionMetrics {
                 .description("1 when the recording spool can be written, else 0 (strict sessions are refused)").register(registry);
     }
 
+    /** The audit spool: events not yet confirmed by the CA, and their bytes. */
+    public void auditSpool(Supplier<Number> pending, Supplier<Number> bytes) {
+        Gauge.builder("writ_bastion_audit_events_pending", pending)
+                .description("Audit events in the spool that the CA has not confirmed yet").register(registry);
+        Gauge.builder("writ_bastion_audit_spool_bytes", bytes)
+                .description("Bytes of audit events in the spool that the CA has not confirmed yet").register(registry);
+    }
+
+    /**
+     * An audit event lost: {@code spool_full} (dropped when made), {@code torn} (a line a crash cut
+     * short) or {@code rejected} (refused for good by the CA, kept in the spool's rejected.jsonl).
+     */
+    public void auditEventDropped(String reason) {
+        Counter.builder("writ_bastion_audit_events_dropped").description("Audit events that will not reach the CA, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    /** An audit event could not be written to the spool (it is kept in memory until the CA has it). */
+    public void auditSpoolWriteFailed() {
+        Counter.builder("writ_bastion_audit_spool_write_failures")
+                .description("Audit events that could not be written to the spool, kept in memory only").register(registry).increment();
+    }
+
+    /** One upload of a batch of audit events: {@code ok}, {@code failed} (retried) or {@code rejected}. */
+    public void auditUpload(String outcome) {
+        Counter.builder("writ_bastion_audit_uploads").description("Audit event batch uploads, by outcome")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
     /** The Prometheus text exposition. */
     public String scrape() {
         return registry.scrape();

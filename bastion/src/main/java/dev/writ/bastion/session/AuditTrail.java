@@ -2,7 +2,7 @@ package dev.writ.bastion.session;
 
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.auth.Verdict;
-import dev.writ.bastion.ca.CaClient;
+import dev.writ.bastion.audit.AuditSpool;
 import dev.writ.bastion.observe.RecordingLoss;
 import dev.writ.bastion.relay.Refusal;
 import dev.writ.protocol.api.BastionAuditEvent;
@@ -13,13 +13,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The bastion's events for the CA's audit log; sending never blocks or fails a session. */
+/**
+ * The bastion's events for the CA's audit log, written to the {@link AuditSpool} (which the
+ * {@link dev.writ.bastion.audit.AuditUploader} empties into the CA). It never fails a session, and
+ * holds one up only while its event is written and synced to disk.
+ */
 public final class AuditTrail {
 
-    private final CaClient ca;
+    private final AuditSpool spool;
 
-    public AuditTrail(CaClient ca) {
-        this.ca = ca;
+    public AuditTrail(AuditSpool spool) {
+        this.spool = spool;
     }
 
     void loginRefused(Verdict.Refused refusal, String username, SocketAddress client, int keysRefused) {
@@ -96,7 +100,7 @@ public final class AuditTrail {
                 }
             }
             details.put("detail", "the bastion stopped during the session; its recordings end at their last flush");
-            ca.audit(new BastionAuditEvent("session.ended", "error", printable(facts.getOrDefault(RecordingUpload.IDENTITY,
+            spool.append(new BastionAuditEvent("session.ended", "error", printable(facts.getOrDefault(RecordingUpload.IDENTITY,
                     "unknown")), facts.get(RecordingUpload.CLIENT_ADDRESS), "bastion_stopped", details));
         }
     }
@@ -118,7 +122,7 @@ public final class AuditTrail {
     }
 
     private void send(String type, String outcome, String actor, SocketAddress client, String reason, Map<String, String> details) {
-        ca.audit(new BastionAuditEvent(type, outcome, actor == null ? "unknown" : actor, address(client), reason, details));
+        spool.append(new BastionAuditEvent(type, outcome, actor == null ? "unknown" : actor, address(client), reason, details));
     }
 
     /** The engineer's address as the CA records it: the IP alone. */

@@ -164,6 +164,7 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
             active.put(session, started);
         }
         ActiveSession s = started;
+        audit.started(s); // on disk (the audit spool) before anything reaches the target
         if (grant.reachesTarget()) {
             s.upstream(upstream.connect(grant, s.id(), s));
             s.upstream().whenComplete((target, error) -> {
@@ -179,7 +180,6 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
                 }
             });
         }
-        audit.started(s);
         LOG.info("session {} started: {} {} {}@{} from {}", s.id(), grant.kind(), grant.identity(), grant.login(),
                 grant.target() == null ? "-" : grant.target().name(), session.getClientAddress());
     }

@@ -80,7 +80,8 @@ public final class BastionBenchmark {
             String bastionKey = RunningBastion.generateKey(dir.resolve("bastion"));
             try (TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), POLICY.formatted(LOGIN, LOGIN), Clock.systemUTC(),
                     RunningBastion.registration(bastionKey, List.of("127.0.0.1", "localhost", "web*"))
-                            + "recording_max_bytes: " + RECORDING_MAX_BYTES + "\n");
+                            + "recording_max_bytes: " + RECORDING_MAX_BYTES + "\n"
+                            + TestCa.DIRECT_ACCESS); // the OpenSSH baseline logs in to its jump host without the bastion
                  Sshd web01 = Target.start(dir.resolve("web01"), ca, "web01");
                  Sshd jumpHost = Target.start(dir.resolve("jump"), ca, "127.0.0.1");
                  IdleTarget idle = IdleTarget.start(dir.resolve("idle"), ca, "web-idle");
@@ -102,6 +103,7 @@ public final class BastionBenchmark {
                         new Throughput.Route("writ login@target@bastion, recording on", c -> on.direct(c, "-tt"), true)), rounds);
                 logins(on, logins);
                 idleSessions(recorded, bastion, sessions);
+                auditOfIdleSessions(ca, bastion, sessions);
                 System.out.printf("%nload at the end: %s%n", load());
             }
         }
@@ -243,6 +245,38 @@ public final class BastionBenchmark {
                 after / 1048576.0, (after - before) / 1024.0 / open.size(), bastion.metric("writ_bastion_sessions_active"));
         pool.shutdownNow();
         client.stop();
+    }
+
+    /**
+     * Whether every idle session's start and end reached the CA's audit log (issue 14 found 29 of
+     * 582 lost at 300 sessions): waits, at most two minutes, for the bastion's audit spool to empty.
+     */
+    static void auditOfIdleSessions(TestCa ca, Bastion bastion, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long started;
+        long ended;
+        String pending;
+        do {
+            Thread.sleep(500);
+            started = auditEvents(ca, "bastion.session.started");
+            ended = auditEvents(ca, "bastion.session.ended");
+            pending = bastion.metric("writ_bastion_audit_events_pending");
+        } while ((ended < count || !pending.equals("0.0")) && System.nanoTime() < deadline);
+        System.out.printf(Locale.ROOT, "audit log: %d of %d session starts and %d of %d ends of the idle sessions; "
+                        + "bastion's audit spool: %s pending, %s dropped, %s failed uploads (retried)%n", started, count, ended, count,
+                pending, bastion.metric("writ_bastion_audit_events_dropped_total").replace("?", "0"),
+                bastion.metric("writ_bastion_audit_uploads_total{outcome=\"failed\"}").replace("?", "0"));
+    }
+
+    static long auditEvents(TestCa ca, String type) throws Exception {
+        try (java.sql.Connection c = ca.sql(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT COUNT(*) FROM audit_events WHERE type = ? AND details LIKE '%\"target\":\"web-idle\"%'")) {
+            s.setString(1, type);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** The bastion as it ships, in its own JVM with a 1 GiB heap. */

@@ -42,6 +42,10 @@ class ConfigLoaderTest {
               upload_attempts: 3
               upload_backoff: 2s
               upload_timeout: 1m
+            audit:
+              spool: ./audit-spool
+              max_spool_mb: 64
+              max_retry_backoff: 10s
             """;
 
     @Test
@@ -61,6 +65,9 @@ class ConfigLoaderTest {
         assertEquals(3, config.recordings().uploadAttempts());
         assertEquals(Duration.ofSeconds(2), config.recordings().uploadBackoffDuration());
         assertEquals(Duration.ofMinutes(1), config.recordings().uploadTimeoutDuration());
+        assertEquals(Path.of("/etc/writ/audit-spool"), config.audit().spool());
+        assertEquals(64L << 20, config.audit().maxSpoolBytes());
+        assertEquals(Duration.ofSeconds(10), config.audit().maxRetryBackoffDuration());
     }
 
     @Test
@@ -82,12 +89,16 @@ class ConfigLoaderTest {
         assertEquals(5, config.recordings().uploadAttempts());
         assertEquals(Duration.ofSeconds(1), config.recordings().uploadBackoffDuration());
         assertEquals(Duration.ofMinutes(5), config.recordings().uploadTimeoutDuration());
+        // audit events: spooled next to the config file, 16 MiB at most, retried at least every 30 s
+        assertEquals(Path.of("/etc/writ/audit"), config.resolvedAgainst(Path.of("/etc/writ")).audit().spool());
+        assertEquals(16L << 20, config.audit().maxSpoolBytes());
+        assertEquals(Duration.ofSeconds(30), config.audit().maxRetryBackoffDuration());
     }
 
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("fail/unknown-key", GOOD.replace("max_sessions_per_identity", "max_sesions"),
-                        "bastion.yaml:19: unknown key 'max_sesions'; known keys: ca, dns_targets, hostnames, key, krl, listen, "
+                        "bastion.yaml:19: unknown key 'max_sesions'; known keys: audit, ca, dns_targets, hostnames, key, krl, listen, "
                                 + "log_format, max_sessions_per_identity, metrics, name, recordings, targets"),
                 Arguments.of("fail/recordings-unknown-key", GOOD.replace("upload_attempts", "upload_tries"),
                         "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: spool, upload_attempts, "
@@ -99,6 +110,12 @@ class ConfigLoaderTest {
                         "bastion.yaml:21: recordings: recordings.upload_attempts must be 1..20"),
                 Arguments.of("fail/recordings-backoff", GOOD.replace("upload_backoff: 2s", "upload_backoff: soon"),
                         "bastion.yaml:21: recordings: recordings.upload_backoff 'soon' is not a duration such as 2s, 30s or 5m"),
+                Arguments.of("fail/audit-unknown-key", GOOD.replace("max_spool_mb", "max_spool"),
+                        "bastion.yaml:29: unknown key 'max_spool' in audit; known keys: max_retry_backoff, max_spool_mb, spool"),
+                Arguments.of("fail/audit-spool-size", GOOD.replace("max_spool_mb: 64", "max_spool_mb: 0"),
+                        "bastion.yaml:27: audit: audit.max_spool_mb must be 1..1024"),
+                Arguments.of("fail/audit-backoff", GOOD.replace("max_retry_backoff: 10s", "max_retry_backoff: 1h"),
+                        "bastion.yaml:27: audit: audit.max_retry_backoff must be at most 5m"),
                 Arguments.of("fail/krl-refresh-over-5s", GOOD.replace("refresh: 3s", "refresh: 10s"),
                         "bastion.yaml:15: krl: krl.refresh must be at most 5s (revoked sessions end within 5 s)"),
                 Arguments.of("fail/http-ca-not-on-loopback", GOOD.replace("https://ca.example.com", "http://ca.example.com"),
@@ -114,7 +131,7 @@ class ConfigLoaderTest {
                 Arguments.of("fail/listen-without-port", GOOD.replace("0.0.0.0:2222", "0.0.0.0"),
                         "bastion.yaml:1: listen: '0.0.0.0' needs a port (host:port)"),
                 Arguments.of("fail/no-name", GOOD.replace("name: bastion-1\n", ""),
-                        "bastion.yaml:26: name is required: the bastion's name as registered at the CA"),
+                        "bastion.yaml:30: name is required: the bastion's name as registered at the CA"),
                 Arguments.of("fail/wrong-type", GOOD.replace("max_sessions_per_identity: 4", "max_sessions_per_identity: [4]"),
                         "bastion.yaml:19: max_sessions_per_identity: has the wrong type"),
                 Arguments.of("fail/not-yaml", "listen: 'unclosed", "bastion.yaml:1: invalid YAML: while scanning a quoted scalar"));

@@ -4,6 +4,7 @@ import dev.writ.ca.RequestRefused;
 import dev.writ.ca.session.BastionServices;
 import dev.writ.ca.session.LiveSessions;
 import dev.writ.ca.store.StoreException;
+import dev.writ.protocol.api.BastionAuditBatch;
 import dev.writ.protocol.api.BastionAuditEvent;
 import dev.writ.protocol.api.BastionHostCertRequest;
 import dev.writ.protocol.api.BastionSync;
@@ -40,6 +41,13 @@ final class BastionHandlers {
         BastionAuditEvent event = Json.read(Routes.body(ctx), BastionAuditEvent.class);
         services.audit().record(Authentication.bastion(ctx), event);
         ctx.status(204);
+    }
+
+    /** A bastion's spooled events: 200 with how many were new and how many the CA had already. */
+    void auditBatch(Context ctx) throws Exception {
+        BastionAuditBatch batch = Json.read(Routes.body(ctx), BastionAuditBatch.class);
+        var answer = services.audit().record(Authentication.bastion(ctx), batch);
+        ctx.contentType("application/json").result(Json.write(answer));
     }
 
     void policy(Context ctx) {

@@ -113,6 +113,7 @@ public final class Routes {
         routes.post("/v1/certs/session", bastions::sessionCertificate, Access.BASTION);
         routes.post("/v1/certs/bastion-host", bastions::hostCertificate, Access.BASTION);
         routes.post("/v1/audit/bastion", bastions::audit, Access.BASTION);
+        routes.post("/v1/audit/bastion/batch", bastions::auditBatch, Access.BASTION);
         routes.get("/v1/bastion/policy", bastions::policy, Access.BASTION);
         routes.post("/v1/bastion/sync", bastions::sync, Access.BASTION);
         routes.get("/v1/sessions", sessions::list, Access.AUDITOR);

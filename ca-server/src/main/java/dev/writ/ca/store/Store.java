@@ -156,6 +156,35 @@ public final class Store implements AutoCloseable {
         await(writer.submit((connection, state) -> tail.append(event, details)));
     }
 
+    /** An event a bastion reported, with the id its spool gave it (null from a bastion without one). */
+    public record ReportedEvent(BastionEventId id, AuditEvent event) {
+    }
+
+    /**
+     * Appends what a bastion reported, in order, in one transaction; an event whose id is stored
+     * already is skipped, and each new id is stored with its event. Returns, for each event,
+     * whether it was new.
+     */
+    public List<Boolean> auditOnce(List<ReportedEvent> events) throws StoreException {
+        List<String> details = events.stream().map(e -> canonical(e.event())).toList();
+        return write(connection -> {
+            List<Boolean> stored = new ArrayList<>(events.size());
+            for (int i = 0; i < events.size(); i++) {
+                BastionEventId id = events.get(i).id();
+                if (id != null && BastionAuditIds.known(connection, id)) {
+                    stored.add(false);
+                    continue;
+                }
+                long seq = tail.append(events.get(i).event(), details.get(i));
+                if (id != null) {
+                    BastionAuditIds.insert(connection, id, seq);
+                }
+                stored.add(true);
+            }
+            return stored;
+        });
+    }
+
     private void insertCertificate(IssuedCertificate c) throws SQLException, StoreException {
         PreparedStatement insert = insertCertificate;
         try {
@@ -434,7 +463,8 @@ public final class Store implements AutoCloseable {
             return tail;
         }
 
-        void append(AuditEvent event, String details) throws SQLException {
+        /** Appends the event after the tail; returns its sequence number. */
+        long append(AuditEvent event, String details) throws SQLException {
             long next = seq + 1;
             long at = event.at().toEpochMilli();
             String outcome = event.outcome().name();
@@ -451,6 +481,7 @@ public final class Store implements AutoCloseable {
             insertEvent.executeUpdate();
             seq = next;
             hash = newHash;
+            return next;
         }
 
         /** The head moves once per transaction, to the batch's last event. */

@@ -82,6 +82,20 @@ public final class TestCa implements AutoCloseable {
         return new TestCa(dir, Main.start(config, clock, grantEnded));
     }
 
+    /**
+     * Starts a CA again on the directory a stopped one left (its config, database and keys), on
+     * {@code port}: a restart, for bastions and clients that keep the CA's URL.
+     */
+    public static TestCa restart(Path dir, int port, Clock clock) throws Exception {
+        Path configFile = dir.resolve("ca.yaml");
+        Files.writeString(configFile, Files.readString(configFile).replaceFirst("(?m)^listen: .*$", "listen: 127.0.0.1:" + port));
+        return new TestCa(dir, Main.start(ConfigLoader.load(configFile), clock, GrantEndedListener.NONE));
+    }
+
+    public int port() {
+        return server.port();
+    }
+
     public String url() {
         return "http://127.0.0.1:" + server.port();
     }
