@@ -100,9 +100,9 @@ final class RecordingsClient {
                 .header("Authorization", "Bearer " + idToken).GET().build();
         HttpResponse<byte[]> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = Http.send(http, request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, "cannot reach the CA at " + base + ": " + Http.reason(e), e);
+            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
