@@ -26,6 +26,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class CaClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaClient.class);
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** The longest wait for an answer: a session certificate, a policy, a host certificate. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -49,7 +52,7 @@ public final class CaClient {
     public CaClient(URI base, Path bundle, BastionCredential credential) throws IOException, GeneralSecurityException {
         this.base = base;
         this.credential = credential;
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(TIMEOUT);
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
         if (bundle != null) {
             builder.sslContext(trusting(bundle));
         }
@@ -82,9 +85,19 @@ public final class CaClient {
         return json(send(post("/v1/certs/bastion-host", request)), CertificateResponse.class);
     }
 
+    /**
+     * {@code POST /v1/certs/session}; fails with a {@link CaException}: status 0 when the CA could
+     * not be reached or did not answer within {@link #TIMEOUT}, else the CA's status and detail.
+     */
     public CompletableFuture<CertificateResponse> sessionCertificate(SessionCertRequest request) {
         try {
             return http.sendAsync(post("/v1/certs/session", request), HttpResponse.BodyHandlers.ofByteArray())
+                    .orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionally(error -> {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        LOG.warn("no session certificate: the CA at {} did not answer: {}", base, cause.toString());
+                        throw new CompletionException(new CaException(0, "the CA at " + base + " did not answer"));
+                    })
                     .thenApply(response -> {
                         try {
                             return json(checked(response), CertificateResponse.class);
