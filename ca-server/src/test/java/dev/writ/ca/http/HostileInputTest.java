@@ -378,7 +378,15 @@ class HostileInputTest {
         String routes = java.nio.file.Files.readString(Path.of("src/main/java/dev/writ/ca/http/Routes.java"));
         long registered = routes.lines().filter(l -> l.strip().matches("routes\\.(get|post|put|delete)\\(\".*")).count();
         assertEquals(registered, ENDPOINTS.size());
-        System.out.println("hostile cases: " + cases().count() + " over " + ENDPOINTS.size() + " endpoints");
+    }
+
+    @Test
+    void theReadmeStatesHowManyCasesThereAre() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("../README.md"));
+        long all = cases().count();
+        long beforeWrit = cases().filter(c -> !c.audited()).count();
+        assertTrue(readme.contains("`HostileInputTest` sends " + all + " hostile requests"), "README.md does not say " + all);
+        assertTrue(readme.contains("all but the " + beforeWrit + " that Jetty refuses first"), "README.md does not say " + beforeWrit);
     }
 
     // ---- plumbing
