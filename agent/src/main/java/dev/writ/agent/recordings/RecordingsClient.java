@@ -100,7 +100,8 @@ final class RecordingsClient {
                 .header("Authorization", "Bearer " + idToken).GET().build();
         HttpResponse<byte[]> response;
         try {
-            response = Http.send(http, request, HttpResponse.BodyHandlers.ofByteArray());
+            // the timeout bounds the wait for the answer's headers, not the transfer: a recording may be large
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
         } catch (InterruptedException e) {
