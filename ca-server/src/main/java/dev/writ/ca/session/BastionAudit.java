@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -37,7 +38,7 @@ public final class BastionAudit {
 
     public void record(BastionRegistration bastion, BastionAuditEvent reported) throws RequestRefused, StoreException {
         if (reported.type() == null || !BastionAuditEvent.TYPES.contains(reported.type())) {
-            throw RequestRefused.badRequest("bad_event", "type must be one of " + BastionAuditEvent.TYPES);
+            throw RequestRefused.badRequest("bad_event", "type must be one of " + new TreeSet<>(BastionAuditEvent.TYPES));
         }
         AuditEvent.Outcome outcome;
         try {

@@ -280,6 +280,7 @@ class HostileInputTest {
                     "the request body is beyond what the CA reads: JSON nested over 1000 deep, or a number over 1000 digits"));
             cases.add(json(endpoint, "fail/truncated-json", target, "application/json", "{\"" + stringField(endpoint) + "\":\"ab",
                     "the request body is not valid JSON"));
+            cases.add(nulInAString(endpoint, target));
             cases.add(json(endpoint, "fail/invalid-utf8-in-json", target, "application/json", "{\"" + stringField(endpoint) + "\":\"\u00c3(\"}",
                     "the request body is not valid JSON"));
         }
@@ -289,6 +290,32 @@ class HostileInputTest {
                     "Content-Type must be application/x-asciicast or application/octet-stream", true));
         }
         return cases;
+    }
+
+    /**
+     * A NUL (JSON's {@code \u0000}) in the first string the endpoint checks: refused by that
+     * check, never stored, never a 5xx.
+     */
+    Case nulInAString(Endpoint endpoint, String target) {
+        String nul = "\"ab\\u0000cd\"";
+        record Expected(String body, int status, String detail) {
+        }
+        Expected expected = switch (endpoint.path()) {
+            case "/v1/certs/host/renew" -> new Expected("{\"proof\":" + nul + "}", 401, "renewal proof rejected: malformed proof");
+            case "/v1/join-tokens" -> new Expected("{\"hostnames\":[" + nul + "]}", 400,
+                    "hostname 'ab?cd' is not a valid DNS name (lower-case letters, digits, '-' and '.')");
+            case "/v1/access-requests" -> new Expected("{\"role\":" + nul + "}", 400, "role must be one line without control characters");
+            case "/v1/access-requests/{id}/reviews" -> new Expected("{\"decision\":" + nul + "}", 400,
+                    "decision must be one line without control characters");
+            case "/v1/revocations" -> new Expected("{\"serial\":" + nul + "}", 400, "serial must be one line without control characters");
+            case "/v1/audit/bastion" -> new Expected("{\"type\":" + nul + "}", 400,
+                    "type must be one of [channel.refused, login.refused, session.ended, session.started]");
+            case "/v1/bastion/sync" -> new Expected("{\"krl_version\":0,\"sessions\":[" + nul + "],\"wait_seconds\":0}", 400,
+                    "field 'sessions' has the wrong type");
+            default -> new Expected("{\"public_key\":" + nul + "}", 400, "public_key is not a valid OpenSSH public key");
+        };
+        return new Case("fail/nul-in-a-json-string", endpoint, target, Map.of("Content-Type", "application/json"),
+                expected.body().getBytes(StandardCharsets.UTF_8), expected.status(), expected.detail(), true);
     }
 
     /** A string field of the endpoint's body, where nesting and truncation are tried. */
@@ -382,7 +409,7 @@ class HostileInputTest {
 
     @Test
     void theReadmeStatesHowManyCasesThereAre() throws Exception {
-        String readme = java.nio.file.Files.readString(Path.of("../README.md"));
+        String readme = java.nio.file.Files.readString(Path.of("../README.md")).replaceAll("\\s+", " ");
         long all = cases().count();
         long beforeWrit = cases().filter(c -> !c.audited()).count();
         assertTrue(readme.contains("`HostileInputTest` sends " + all + " hostile requests"), "README.md does not say " + all);
