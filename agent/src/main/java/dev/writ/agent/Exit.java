@@ -22,7 +22,8 @@ public enum Exit {
     AGENT_UNAVAILABLE(14, "the agent socket cannot be served (another writ agent runs there, path too long)"),
     LOCAL_FILES(15, "a local file or directory cannot be read or written"),
     AUDIT_BROKEN(16, "the audit log's hash chain is broken: writ audit verify names the first broken event"),
-    VERIFICATION_FAILED(17, "a recording failed verification: its file does not match the digest its bastion signed, or the signature does not verify");
+    VERIFICATION_FAILED(17, "a recording failed verification: its file does not match the digest its bastion signed, or the signature does not verify"),
+    NOT_A_WRIT_CA(18, "the URL given to writ configure --ca answers, but not as a writ CA (it names what answered)");
 
     private final int code;
     private final String meaning;

@@ -82,8 +82,31 @@ public final class CaClient {
         return base;
     }
 
+    /**
+     * {@code GET /v1/login-config}, the first thing {@code writ configure} asks. What answers
+     * without a writ CA's JSON or problem document (a web server, an identity provider, a proxy's
+     * error page) is {@link Exit#NOT_A_WRIT_CA}, named by its status and media type.
+     */
     public LoginConfig loginConfig() throws WritException {
-        return json(send(request("/v1/login-config").GET().build()), LoginConfig.class);
+        HttpResponse<String> response = exchange(request("/v1/login-config").GET().build());
+        String mediaType = response.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip())
+                .orElse("no Content-Type");
+        if (mediaType.equals(Problem.MEDIA_TYPE)) {
+            checked(response); // a writ CA refusing: its detail, as for any call
+        }
+        if (response.statusCode() == 200 && mediaType.equals("application/json")) {
+            try {
+                LoginConfig config = Json.MAPPER.readValue(response.body(), LoginConfig.class);
+                if (config != null && config.issuer() != null) {
+                    checkClock(response);
+                    return config;
+                }
+            } catch (IOException notLoginConfig) {
+                // named below
+            }
+        }
+        throw new WritException(Exit.NOT_A_WRIT_CA, base + " is not a writ CA: GET /v1/login-config answered "
+                + response.statusCode() + " (" + mediaType + ")");
     }
 
     /** The {@code @cert-authority} lines for the CA's host keys. */
@@ -95,10 +118,10 @@ public final class CaClient {
     public byte[] krl() throws WritException {
         HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(base.resolve("/v1/krl")).timeout(timeout).GET().build(),
+            response = Http.send(http, HttpRequest.newBuilder(base.resolve("/v1/krl")).timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, "cannot reach the CA at " + base + ": " + Http.reason(e), e);
+            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
@@ -217,20 +240,28 @@ public final class CaClient {
     }
 
     private HttpResponse<String> send(HttpRequest request) throws WritException {
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, "cannot reach the CA at " + base + ": " + Http.reason(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
-        }
+        return checked(exchange(request));
+    }
+
+    /** The answer when it is a success; a clock off the CA's, or the CA's refusal, otherwise. */
+    private HttpResponse<String> checked(HttpResponse<String> response) throws WritException {
         checkClock(response);
         if (response.statusCode() / 100 != 2) {
             throw new CaRefusedException(response.statusCode(), detail(response));
         }
         return response;
+    }
+
+    /** The answer, whatever its status; no answer within the timeout is {@link Exit#CA_UNREACHABLE}. */
+    private HttpResponse<String> exchange(HttpRequest request) throws WritException {
+        try {
+            return Http.send(http, request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
+        }
     }
 
     private void checkClock(HttpResponse<String> response) throws WritException {

@@ -3,6 +3,7 @@ package dev.writ.agent.host;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.agent.Http;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.HostCertRequest;
 import dev.writ.protocol.api.HostRenewRequest;
@@ -25,13 +26,12 @@ import java.util.Locale;
  */
 final class HostCaClient {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Http.REQUEST_TIMEOUT;
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // a newer CA may answer more
 
     private final URI ca;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http = Http.client(null);
 
     HostCaClient(String caUrl) throws HostCommandException {
         this.ca = checkedUrl(caUrl);
@@ -117,9 +117,9 @@ final class HostCaClient {
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws HostCommandException {
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return Http.send(http, request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new HostCommandException("cannot reach the CA at " + ca + ": " + e.getMessage(), e);
+            throw new HostCommandException(Http.unanswered("the CA", ca, e, TIMEOUT), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostCommandException("interrupted while talking to the CA", e);

@@ -174,10 +174,9 @@ public final class OidcClient {
 
     private HttpResponse<String> send(HttpRequest request) throws WritException {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return Http.send(http, request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new WritException(Exit.IDP_UNREACHABLE, "cannot reach the identity provider at " + config.issuer()
-                    + ": " + Http.reason(e), e);
+            throw new WritException(Exit.IDP_UNREACHABLE, Http.unanswered("the identity provider", config.issuer(), e, timeout), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WritException(Exit.IDP_UNREACHABLE, "interrupted while waiting for the identity provider", e);

@@ -100,9 +100,10 @@ final class RecordingsClient {
                 .header("Authorization", "Bearer " + idToken).GET().build();
         HttpResponse<byte[]> response;
         try {
+            // the timeout bounds the wait for the answer's headers, not the transfer: a recording may be large
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, "cannot reach the CA at " + base + ": " + Http.reason(e), e);
+            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);

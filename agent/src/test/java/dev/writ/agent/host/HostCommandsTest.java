@@ -91,6 +91,22 @@ class HostCommandsTest {
         }
 
         @Test
+        void givesUpOnACaThatNeverAnswersWithinTheBound() throws Exception {
+            bootstrapped();
+            // a CA that accepts the connection and never says a word
+            try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"))) {
+                new HostFiles(dir).writeState(java.net.URI.create("http://127.0.0.1:" + silent.getLocalPort()));
+                long started = System.nanoTime();
+                Run run = writ(at(ISSUED), "renew", "--dir", dir.toString(), "--force");
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                assertEquals(1, run.exit(), run.err());
+                assertEquals("writ host renew: the CA at http://127.0.0.1:" + silent.getLocalPort() + " did not answer within "
+                        + dev.writ.agent.Http.REQUEST_TIMEOUT.toSeconds() + " s\n", run.err());
+                assertTrue(took.compareTo(Duration.ofSeconds(15)) < 0, "took " + took);
+            }
+        }
+
+        @Test
         void forceGoesToTheCaAtOnce() throws Exception {
             bootstrapped();
             Run run = writ(at(ISSUED), "renew", "--dir", dir.toString(), "--force");

@@ -26,8 +26,11 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bastion's calls to the CA, over HTTPS (the CA's certificate verified against the system
@@ -35,7 +38,10 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class CaClient {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger LOG = LoggerFactory.getLogger(CaClient.class);
+    /** The longest wait for an answer: a session certificate, a policy, a host certificate. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -46,7 +52,7 @@ public final class CaClient {
     public CaClient(URI base, Path bundle, BastionCredential credential) throws IOException, GeneralSecurityException {
         this.base = base;
         this.credential = credential;
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(TIMEOUT);
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
         if (bundle != null) {
             builder.sslContext(trusting(bundle));
         }
@@ -79,9 +85,19 @@ public final class CaClient {
         return json(send(post("/v1/certs/bastion-host", request)), CertificateResponse.class);
     }
 
+    /**
+     * {@code POST /v1/certs/session}; fails with a {@link CaException}: status 0 when the CA could
+     * not be reached or did not answer within {@link #TIMEOUT}, else the CA's status and detail.
+     */
     public CompletableFuture<CertificateResponse> sessionCertificate(SessionCertRequest request) {
         try {
             return http.sendAsync(post("/v1/certs/session", request), HttpResponse.BodyHandlers.ofByteArray())
+                    .orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionally(error -> {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        LOG.warn("no session certificate: the CA at {} did not answer: {}", base, cause.toString());
+                        throw new CompletionException(new CaException(0, "the CA at " + base + " did not answer"));
+                    })
                     .thenApply(response -> {
                         try {
                             return json(checked(response), CertificateResponse.class);

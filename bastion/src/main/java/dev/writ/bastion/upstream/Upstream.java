@@ -48,6 +48,7 @@ public final class Upstream implements AutoCloseable {
     static final AttributeRepository.AttributeKey<Target> TARGET = new AttributeRepository.AttributeKey<>();
     private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    static final String CA_UNREACHABLE = "the CA is unreachable; try again shortly";
     /**
      * Towards targets the bastion chooses: ML-KEM hybrid where the target has it (OpenSSH 9.9+),
      * else X25519. Streamlined NTRU Prime goes last: its key generation in Java costs a good part
@@ -126,17 +127,32 @@ public final class Upstream implements AutoCloseable {
         SessionCertRequest request = new SessionCertRequest(grant.certificateLine(), grant.login(), target.name(), sessionId,
                 PublicKeyEntry.toString(key), target.labels());
         try {
-            CertificateResponse response = ca.sessionCertificate(request).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            // the client's own bound (CaClient.TIMEOUT) ends the wait first; this one is only a backstop
+            CertificateResponse response = ca.sessionCertificate(request)
+                    .get(CaClient.TIMEOUT.plusSeconds(1).toMillis(), TimeUnit.MILLISECONDS);
             return (OpenSshCertificate) PublicKeys.parse(response.certificate());
         } catch (ExecutionException e) {
-            String why = e.getCause() instanceof CaException ca ? ca.getMessage() : shortly(e.getCause());
-            throw new UpstreamException("the CA refused a session certificate: " + why, e.getCause());
-        } catch (TimeoutException | InvalidKeyException | ClassCastException e) {
-            throw new UpstreamException("no session certificate from the CA", e);
+            throw new UpstreamException(sessionCertificateFailure(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new UpstreamException(CA_UNREACHABLE, e);
+        } catch (InvalidKeyException | ClassCastException e) {
+            throw new UpstreamException("the CA's session certificate is unusable", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UpstreamException("interrupted", e);
         }
+    }
+
+    /**
+     * What the engineer reads when no session certificate came: the CA out of reach is not a
+     * refusal (and names no Java class); a refusal carries the CA's own detail.
+     */
+    static String sessionCertificateFailure(Throwable cause) {
+        if (!(cause instanceof CaException refused) || refused.status() == 0) {
+            return CA_UNREACHABLE;
+        }
+        return (refused.status() >= 500 ? "the CA could not issue a session certificate: "
+                : "the CA refused a session certificate: ") + refused.getMessage();
     }
 
     /** After the key exchange: the target must have presented a certificate (checked during the exchange). */

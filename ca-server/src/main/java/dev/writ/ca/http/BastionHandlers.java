@@ -56,6 +56,10 @@ final class BastionHandlers {
 
     /** {@code POST /v1/bastion/sync}: answered when there is something to tell the bastion, or after its wait. */
     void sync(Context ctx) throws Exception {
+        String contentType = ctx.contentType();
+        if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
+            throw RequestRefused.badRequest("bad_content_type", "Content-Type must be application/json");
+        }
         if (ctx.req().getContentLengthLong() > MAX_SYNC_BYTES) {
             throw RequestRefused.tooLarge("body_too_large", "a sync body may be at most " + MAX_SYNC_BYTES + " bytes");
         }

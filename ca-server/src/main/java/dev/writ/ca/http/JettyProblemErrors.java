@@ -25,6 +25,12 @@ public final class JettyProblemErrors extends ErrorHandler {
         response.write(true, body(code, message), callback);
     }
 
+    /** A problem document whatever the method: Jetty's default writes none for PUT and DELETE. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);

@@ -1,6 +1,7 @@
 package dev.writ.ca.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -28,18 +29,41 @@ final class Json {
                 throw RequestRefused.badRequest("bad_json", "the request body must be a JSON object");
             }
             return value;
-        } catch (UnrecognizedPropertyException e) {
-            throw RequestRefused.badRequest("unknown_field", "unknown field '" + e.getPropertyName() + "'");
-        } catch (MismatchedInputException e) {
-            String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
-            throw RequestRefused.badRequest("bad_json", field == null
-                    ? "the request body must be a JSON object"
-                    : "field '" + field + "' has the wrong type");
         } catch (JsonProcessingException e) {
-            throw RequestRefused.badRequest("bad_json", "the request body is not valid JSON");
+            if (overLimit(e)) {
+                throw RequestRefused.badRequest("bad_json", "the request body is beyond what the CA reads:"
+                        + " JSON nested over 1000 deep, or a number over 1000 digits");
+            }
+            throw refusal(e);
         } catch (java.io.IOException e) {
             throw RequestRefused.badRequest("bad_json", "the request body could not be read");
         }
+    }
+
+    /** Jackson's own limits on nesting and number length, however it wrapped them. */
+    private static boolean overLimit(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof StreamConstraintsException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static RequestRefused refusal(JsonProcessingException failure) {
+        if (failure instanceof UnrecognizedPropertyException e) {
+            return RequestRefused.badRequest("unknown_field", "unknown field '" + e.getPropertyName() + "'");
+        }
+        if (failure instanceof MismatchedInputException e) {
+            String field = null; // the innermost field: an array's elements have none of their own
+            for (var reference : e.getPath()) {
+                field = reference.getFieldName() != null ? reference.getFieldName() : field;
+            }
+            return RequestRefused.badRequest("bad_json", field == null
+                    ? "the request body must be a JSON object"
+                    : "field '" + field + "' has the wrong type");
+        }
+        return RequestRefused.badRequest("bad_json", "the request body is not valid JSON");
     }
 
     static String write(Object value) {

@@ -88,6 +88,7 @@ public final class Routes {
     public void register(JavalinConfig config) {
         config.http.maxRequestSize = MAX_BODY_BYTES;
         var routes = config.routes;
+        routes.beforeMatched(Query::wellFormed); // no control character, broken encoding or repeat reaches a handler
         routes.beforeMatched(authentication::check);
 
         routes.get("/healthz", ctx -> ctx.result("ok"), Access.ANYONE);

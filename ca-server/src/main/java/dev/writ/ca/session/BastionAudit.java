@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -89,7 +90,7 @@ public final class BastionAudit {
             throw RequestRefused.badRequest("bad_event", "an event must be an object");
         }
         if (reported.type() == null || !BastionAuditEvent.TYPES.contains(reported.type())) {
-            throw RequestRefused.badRequest("bad_event", "type must be one of " + BastionAuditEvent.TYPES);
+            throw RequestRefused.badRequest("bad_event", "type must be one of " + new TreeSet<>(BastionAuditEvent.TYPES));
         }
         AuditEvent.Outcome outcome;
         try {
