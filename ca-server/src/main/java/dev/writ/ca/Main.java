@@ -136,7 +136,7 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
         } catch (RuntimeException e) {
             access.close();
             webhooks.close();
