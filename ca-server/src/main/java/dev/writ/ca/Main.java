@@ -138,6 +138,7 @@ public final class Main implements Callable<Integer> {
         try {
             return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
         } catch (RuntimeException e) {
+            routes.close();
             access.close();
             webhooks.close();
             bastions.close();
