@@ -108,6 +108,9 @@ public record CaConfig(
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
         directAccess = Boolean.TRUE.equals(directAccess);
         rateLimits = rateLimits == null ? RateLimits.DEFAULT : rateLimits;
+        require(rateLimits.clientAddress() == RateLimits.ClientAddress.socket || tlsTerminatedByProxy,
+                "rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only for a CA"
+                        + " behind a proxy that sets it (tls_terminated_by_proxy: true)");
         require(bastions.stream().map(BastionRegistration::name).distinct().count() == bastions.size(),
                 "bastions must have distinct names");
     }

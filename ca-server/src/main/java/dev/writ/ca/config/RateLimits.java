@@ -19,14 +19,21 @@ import java.util.Objects;
  * @param summaryWindow   anonymous refusals (no verified identity) are audited as one summary per source address
  *                        and window of this length
  * @param summarySources  source addresses summarised separately per window; the rest share one summary
+ * @param clientAddress   what the per-address limits and the summaries key on: {@code socket} (the default: the
+ *                        connection's address), or {@code x_forwarded_for}, only behind a proxy
+ *                        ({@code tls_terminated_by_proxy: true}): the last address of the last
+ *                        {@code X-Forwarded-For} header, the one the proxy appended
  */
 public record RateLimits(@JsonProperty("issuance") Family issuance,
                          @JsonProperty("access_requests") Family accessRequests,
                          @JsonProperty("max_tracked") Integer maxTracked,
                          @JsonProperty("summary_window") String summaryWindow,
-                         @JsonProperty("summary_sources") Integer summarySources) {
+                         @JsonProperty("summary_sources") Integer summarySources,
+                         @JsonProperty("client_address") ClientAddress clientAddress) {
 
-    public static final RateLimits DEFAULT = new RateLimits(null, null, null, null, null);
+    public static final RateLimits DEFAULT = new RateLimits(null, null, null, null, null, null);
+
+    public enum ClientAddress { socket, x_forwarded_for }
 
     public RateLimits {
         issuance = Objects.requireNonNullElse(issuance, new Family(null, null)).orDefaults(
@@ -40,6 +47,7 @@ public record RateLimits(@JsonProperty("issuance") Family issuance,
         require(window.compareTo(Duration.ofHours(1)) <= 0, "rate_limits.summary_window must be at most 1h");
         summarySources = summarySources == null ? 1_000 : summarySources;
         require(summarySources >= 1 && summarySources <= 100_000, "rate_limits.summary_sources must be 1..100000");
+        clientAddress = Objects.requireNonNullElse(clientAddress, ClientAddress.socket);
     }
 
     public Duration summaryWindowDuration() {

@@ -27,18 +27,19 @@ final class Problems {
     private final CaMetrics metrics;
     private final Clock clock;
     private final RefusalSummaries summaries;
+    private final ClientAddresses addresses;
 
-    Problems(Store store, CaMetrics metrics, Clock clock, RefusalSummaries summaries) {
+    Problems(Store store, CaMetrics metrics, Clock clock, RefusalSummaries summaries, ClientAddresses addresses) {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
         this.summaries = summaries;
+        this.addresses = addresses;
     }
 
     void refused(RequestRefused refusal, Context ctx) {
         metrics.refused(refusal.reason());
-        boolean summarised = summarised(ctx, refusal.status(), refusal.reason());
-        if (summarised) {
+        if (summarised(ctx, refusal.status(), refusal.reason())) {
             summarise(ctx, refusal.status(), refusal.reason(), refusal.detail());
         } else {
             audit(ctx, refusal.status(), refusal.reason(), refusal.detail());
@@ -70,9 +71,10 @@ final class Problems {
 
     private void summarise(Context ctx, int status, String reason, String detail) {
         metrics.summarisedRefusal(reason);
-        if (summaries.refused(Authentication.actor(ctx), ctx.ip(), reason, describe(ctx, status, reason, detail))) {
+        String address = addresses.of(ctx);
+        if (summaries.refused(Authentication.actor(ctx), address, reason, describe(ctx, status, reason, detail))) {
             LOG.info("refused {} {} from {}: {} ({}); further such refusals from there in this window are only counted",
-                    ctx.method(), ctx.path(), ctx.ip(), reason, detail);
+                    ctx.method(), ctx.path(), address, reason, detail);
         }
     }
 

@@ -78,8 +78,9 @@ public final class Routes {
         this.authentication = new Authentication(verifier, policy, bastions.assertions());
         this.summaries = new RefusalSummaries(store, clock, config.rateLimits().summaryWindowDuration(),
                 config.rateLimits().summarySources());
-        this.problems = new Problems(store, metrics, clock, summaries);
-        this.throttles = new Throttles(config.rateLimits(), metrics, clock);
+        var addresses = new ClientAddresses(config.rateLimits().clientAddress());
+        this.problems = new Problems(store, metrics, clock, summaries, addresses);
+        this.throttles = new Throttles(config.rateLimits(), addresses, metrics, clock);
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
         this.bastions = new BastionHandlers(bastions);

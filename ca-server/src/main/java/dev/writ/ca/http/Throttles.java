@@ -16,7 +16,8 @@ import java.util.Map;
  *
  * <p>The client address is the socket's ({@code ctx.ip()}: Javalin reads no forwarding header),
  * so behind a proxy every client shares the proxy's address and the per-address limit applies to
- * the proxy as a whole. Only the families below are limited: the bastion's endpoints
+ * the proxy as a whole, unless the config says the proxy's {@code X-Forwarded-For} is to be read
+ * ({@link ClientAddresses}). Only the families below are limited: the bastion's endpoints
  * ({@code /v1/certs/session} and the rest) are not, since one bastion asks for every session's
  * certificate; the bastion limits logins per engineer and per address itself.
  */
@@ -39,9 +40,11 @@ final class Throttles {
     private final Map<Family, RateLimiter<String>> perIdentity = new EnumMap<>(Family.class);
     private final Map<Family, RateLimiter<String>> perAddress = new EnumMap<>(Family.class);
     private final CaMetrics metrics;
+    private final ClientAddresses addresses;
 
-    Throttles(RateLimits config, CaMetrics metrics, Clock clock) {
+    Throttles(RateLimits config, ClientAddresses addresses, CaMetrics metrics, Clock clock) {
         this.metrics = metrics;
+        this.addresses = addresses;
         add(Family.ISSUANCE, config.issuance(), config.maxTracked(), clock);
         add(Family.ACCESS_REQUESTS, config.accessRequests(), config.maxTracked(), clock);
     }
@@ -55,7 +58,8 @@ final class Throttles {
     void byAddress(Context ctx) throws RequestRefused {
         Family family = family(ctx);
         if (family != null) {
-            check(family, perAddress.get(family), ctx.ip(), "address", "from " + ctx.ip());
+            String address = addresses.of(ctx);
+            check(family, perAddress.get(family), address, "address", "from " + address);
         }
     }
 

@@ -80,6 +80,10 @@ class ConfigLoaderTest {
                         "ca.yaml:8: rate_limits: rate_limits.issuance.per_address.per is required (e.g. 1m)"),
                 Arguments.of("fail/rate-window-too-long", VALID + "rate_limits:\n  summary_window: 2h\n",
                         "ca.yaml:8: rate_limits: rate_limits.summary_window must be at most 1h"),
+                Arguments.of("fail/rate-forwarded-for-without-proxy", VALID + "rate_limits:\n  client_address: x_forwarded_for\n",
+                        "ca.yaml:8: rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only"
+                                + " for a CA behind a proxy that sets it (tls_terminated_by_proxy: true)"),
+                Arguments.of("fail/rate-unknown-client-address", VALID + "rate_limits:\n  client_address: header\n", null),
                 Arguments.of("fail/rate-unknown-key", VALID + "rate_limits:\n  logins: {}\n", null),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
