@@ -4,6 +4,7 @@ import dev.writ.bastion.audit.AuditSpool;
 import dev.writ.bastion.audit.AuditUploader;
 import dev.writ.bastion.auth.CertificateCheck;
 import dev.writ.bastion.auth.CertificateUserAuth;
+import dev.writ.bastion.auth.LoginRates;
 import dev.writ.bastion.ca.BastionCredential;
 import dev.writ.bastion.ca.CaClient;
 import dev.writ.bastion.config.BastionConfig;
@@ -126,7 +127,9 @@ public final class Bastion implements AutoCloseable {
             SessionRecorder recording = recorder != null ? recorder : ownRecorder(config, ca, credential, metrics, clock, audit);
             AutoCloseable recordingStops = recording instanceof AutoCloseable own ? own : () -> { };
             started.add(recordingStops);
-            Sessions sessions = new Sessions(upstream, audit, recording, metrics, config.maxSessionsPerIdentity(),
+            LoginRates rates = new LoginRates(config.loginRateLimits().perIdentity().limit(),
+                    config.loginRateLimits().perAddress().limit(), config.loginRateLimits().maxTracked(), clock);
+            Sessions sessions = new Sessions(upstream, audit, recording, metrics, config.maxSessionsPerIdentity(), rates,
                     clock);
             Channels channels = new Channels(sessions, targets, check, hostKeys, recording, clock);
             client.setChannelFactories(channels.clientFactories());

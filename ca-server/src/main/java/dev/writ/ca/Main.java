@@ -136,8 +136,9 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
         } catch (RuntimeException e) {
+            routes.close();
             access.close();
             webhooks.close();
             bastions.close();

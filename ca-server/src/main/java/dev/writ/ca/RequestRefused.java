@@ -9,11 +9,17 @@ public final class RequestRefused extends Exception {
 
     private final int status;
     private final String reason;
+    private final long retryAfterSeconds;
 
     private RequestRefused(int status, String reason, String detail) {
+        this(status, reason, detail, 0);
+    }
+
+    private RequestRefused(int status, String reason, String detail, long retryAfterSeconds) {
         super(detail);
         this.status = status;
         this.reason = reason;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public static RequestRefused badRequest(String reason, String detail) {
@@ -40,6 +46,11 @@ public final class RequestRefused extends Exception {
         return new RequestRefused(413, reason, detail);
     }
 
+    /** 429: over a rate limit; the answer carries {@code Retry-After: retryAfterSeconds}. */
+    public static RequestRefused tooManyRequests(String reason, String detail, long retryAfterSeconds) {
+        return new RequestRefused(429, reason, detail, retryAfterSeconds);
+    }
+
     public static RequestRefused unavailable(String reason, String detail) {
         return new RequestRefused(503, reason, detail);
     }
@@ -51,6 +62,11 @@ public final class RequestRefused extends Exception {
     /** A short machine-readable reason such as {@code ttl_above_max}: a metric label and audit field. */
     public String reason() {
         return reason;
+    }
+
+    /** Seconds the client should wait before trying again (a 429's {@code Retry-After}); 0 when there is no such advice. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public String detail() {

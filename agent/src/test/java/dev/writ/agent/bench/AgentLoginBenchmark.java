@@ -43,7 +43,8 @@ public final class AgentLoginBenchmark {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         Path dir = Files.createTempDirectory("writ-agent-bench");
         try (MockIdp idp = MockIdp.alice();
-             TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS, java.time.Clock.systemUTC(), TestCa.DIRECT_ACCESS);
+             TestCa ca = TestCa.start(dir.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS, java.time.Clock.systemUTC(),
+                     TestCa.DIRECT_ACCESS + TestCa.NO_RATE_LIMITS);
              Sshd sshd = Sshd.in(dir.resolve("sshd")).trustedUserCaKeys(ca.get("/v1/ca/user.pub").body()).start()) {
             TestEnv env = TestEnv.in(dir.resolve("user")).browser(HttpBrowser.following());
             check(env.run("configure", "--ca", ca.url()));

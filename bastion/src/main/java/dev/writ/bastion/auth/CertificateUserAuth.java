@@ -94,7 +94,7 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
         InetAddress client = session.getClientAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
         Verdict verdict = check.check(username, key, client, Connections.jumpTarget(session));
         if (verdict instanceof Verdict.Accepted accepted) {
-            Verdict.Refused refused = gate.admit(accepted.grant());
+            Verdict.Refused refused = gate.admit(accepted.grant(), client);
             return refused == null ? verdict : refused;
         }
         return verdict;

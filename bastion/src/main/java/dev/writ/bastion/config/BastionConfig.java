@@ -2,6 +2,7 @@ package dev.writ.bastion.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.writ.policy.Durations;
+import dev.writ.protocol.limits.RateLimiter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -34,6 +35,7 @@ import java.util.regex.Pattern;
  * @param logFormat              {@code text} or {@code json}
  * @param recordings             where recordings are spooled, and where and how they are uploaded
  * @param audit                  where audit events wait for the CA, and how long a retry waits at most
+ * @param loginRateLimits        how many logins one engineer (key id) and one client address may make
  */
 public record BastionConfig(
         @JsonProperty("listen") Address listen,
@@ -48,7 +50,8 @@ public record BastionConfig(
         @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
         @JsonProperty("log_format") LogFormat logFormat,
         @JsonProperty("recordings") Recordings recordings,
-        @JsonProperty("audit") Audit audit) {
+        @JsonProperty("audit") Audit audit,
+        @JsonProperty("login_rate_limits") LoginRateLimits loginRateLimits) {
 
     public enum LogFormat { text, json }
 
@@ -77,6 +80,42 @@ public record BastionConfig(
         logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
         recordings = Objects.requireNonNullElse(recordings, new Recordings(null, null, null, null, null)).uploadingTo(ca.url());
         audit = Objects.requireNonNullElse(audit, new Audit(null, null, null));
+        loginRateLimits = Objects.requireNonNullElse(loginRateLimits, new LoginRateLimits(null, null, null));
+    }
+
+    /**
+     * Logins admitted per engineer and per client address: {@code requests} at once, then refilled
+     * evenly over {@code per}; {@code requests: 0} turns a limit off. Every login counts, the outer
+     * connection of {@code ssh -J} included.
+     *
+     * @param perIdentity per certificate key id (default 60 per 1m)
+     * @param perAddress  per client address, the socket's (default 300 per 1m)
+     * @param maxTracked  engineers and addresses tracked per limit; idle ones are dropped first (default 10000)
+     */
+    public record LoginRateLimits(@JsonProperty("per_identity") Rate perIdentity, @JsonProperty("per_address") Rate perAddress,
+                                  @JsonProperty("max_tracked") Integer maxTracked) {
+        public LoginRateLimits {
+            perIdentity = perIdentity == null ? new Rate(60, "1m") : perIdentity;
+            perAddress = perAddress == null ? new Rate(300, "1m") : perAddress;
+            perIdentity.check("login_rate_limits.per_identity");
+            perAddress.check("login_rate_limits.per_address");
+            maxTracked = maxTracked == null ? 10_000 : maxTracked;
+            require(maxTracked >= 1 && maxTracked <= 1_000_000, "login_rate_limits.max_tracked must be 1..1000000");
+        }
+    }
+
+    /** {@code requests} at once, then refilled evenly over {@code per} (a duration such as 1m). */
+    public record Rate(@JsonProperty("requests") Integer requests, @JsonProperty("per") String per) {
+
+        void check(String key) {
+            require(requests != null && requests >= 0, key + ".requests must be 0 (off) or more");
+            require(per != null, key + ".per is required (e.g. 1m)");
+            duration(per, key + ".per");
+        }
+
+        public RateLimiter.Limit limit() {
+            return new RateLimiter.Limit(requests, duration(per, "per"));
+        }
     }
 
     /**
@@ -285,7 +324,7 @@ public record BastionConfig(
         return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
                 new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize()),
                 targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base),
-                audit.resolvedAgainst(base));
+                audit.resolvedAgainst(base), loginRateLimits);
     }
 
     static Duration duration(String text, String key) {

@@ -4,6 +4,7 @@ import dev.writ.bastion.auth.Connections;
 import dev.writ.bastion.auth.Grant;
 import dev.writ.bastion.auth.LoginAttempts;
 import dev.writ.bastion.auth.LoginGate;
+import dev.writ.bastion.auth.LoginRates;
 import dev.writ.bastion.auth.Verdict;
 import dev.writ.bastion.metrics.BastionMetrics;
 import dev.writ.bastion.observe.EndReason;
@@ -16,6 +17,8 @@ import dev.writ.bastion.relay.Refusals;
 import dev.writ.bastion.trust.Trust;
 import dev.writ.bastion.upstream.Upstream;
 import dev.writ.protocol.api.LiveSession;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,16 +60,18 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
     private final SessionRecorder recorder;
     private final BastionMetrics metrics;
     private final int maxPerIdentity;
+    private final LoginRates rates;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     public Sessions(Upstream upstream, AuditTrail audit, SessionRecorder recorder, BastionMetrics metrics, int maxPerIdentity,
-                    Clock clock) {
+                    LoginRates rates, Clock clock) {
         this.upstream = upstream;
         this.audit = audit;
         this.recorder = recorder;
         this.metrics = metrics;
         this.maxPerIdentity = maxPerIdentity;
+        this.rates = rates;
         this.clock = clock;
         metrics.activeSessions(() -> active.values().stream().filter(s -> s.grant().reachesTarget()).count());
     }
@@ -77,11 +82,16 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
     }
 
     /**
-     * Refuses a login, while it is still a login and with a banner saying why, when it is over the
-     * per-engineer limit, or when its roles require a recording that cannot be written now.
+     * Refuses a login, while it is still a login and with a banner saying why, when the engineer or
+     * the address made too many logins lately, when it is over the per-engineer limit of sessions,
+     * or when its roles require a recording that cannot be written now.
      */
     @Override
-    public Verdict.Refused admit(Grant grant) {
+    public Verdict.Refused admit(Grant grant, InetAddress client) {
+        Verdict.Refused tooMany = rates.peek(grant, client);
+        if (tooMany != null) {
+            return tooMany;
+        }
         if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
             return new Verdict.Refused("session_limit", "writ: you already have " + maxPerIdentity + " sessions open",
                     "already " + maxPerIdentity + " sessions", grant.identity(), grant.serialText());
@@ -150,6 +160,14 @@ public final class Sessions implements SessionListener, LoginGate, Refusals {
         }
         ActiveSession started;
         synchronized (this) {
+            InetAddress client = session.getClientAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+            Verdict.Refused tooMany = rates.take(grant, client);
+            if (tooMany != null) { // two logins raced past admit(): the later one goes, as below
+                metrics.loginRefused(tooMany.reason());
+                audit.loginRefused(grant, session.getClientAddress(), tooMany.reason(), tooMany.detail());
+                disconnectSoon(session, tooMany.message());
+                return;
+            }
             if (grant.reachesTarget() && countFor(grant.identity()) >= maxPerIdentity) {
                 // two logins raced past admit(): the later one goes. Not from here: MINA signals
                 // authentication while it writes the success packet, so anything written now would

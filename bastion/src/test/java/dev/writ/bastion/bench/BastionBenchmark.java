@@ -311,6 +311,10 @@ public final class BastionBenchmark {
                         address: 127.0.0.1:%d
                     metrics: 127.0.0.1:%d
                     max_sessions_per_identity: 100000
+                    # one engineer opens a thousand sessions from one address: no login rate limits here
+                    login_rate_limits:
+                      per_identity: { requests: 0, per: 1m }
+                      per_address: { requests: 0, per: 1m }
                     recordings:
                       spool: ./recordings
                     """.formatted(port, RunningBastion.NAME, caUrl, web01Port, idlePort, metricsPort));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,10 @@ class ConfigLoaderTest {
               spool: ./audit-spool
               max_spool_mb: 64
               max_retry_backoff: 10s
+            login_rate_limits:
+              per_identity: { requests: 20, per: 1m }
+              per_address: { requests: 0, per: 1m }
+              max_tracked: 500
             """;
 
     @Test
@@ -68,6 +73,8 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/etc/writ/audit-spool"), config.audit().spool());
         assertEquals(64L << 20, config.audit().maxSpoolBytes());
         assertEquals(Duration.ofSeconds(10), config.audit().maxRetryBackoffDuration());
+        assertEquals(List.of("20 per 60 s", "off", 500), List.of(config.loginRateLimits().perIdentity().limit().toString(),
+                config.loginRateLimits().perAddress().limit().toString(), config.loginRateLimits().maxTracked()));
     }
 
     @Test
@@ -93,13 +100,23 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/etc/writ/audit"), config.resolvedAgainst(Path.of("/etc/writ")).audit().spool());
         assertEquals(16L << 20, config.audit().maxSpoolBytes());
         assertEquals(Duration.ofSeconds(30), config.audit().maxRetryBackoffDuration());
+        assertEquals(List.of("60 per 60 s", "300 per 60 s", 10_000), List.of(config.loginRateLimits().perIdentity().limit().toString(),
+                config.loginRateLimits().perAddress().limit().toString(), config.loginRateLimits().maxTracked()));
     }
 
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("fail/unknown-key", GOOD.replace("max_sessions_per_identity", "max_sesions"),
                         "bastion.yaml:19: unknown key 'max_sesions'; known keys: audit, ca, dns_targets, hostnames, key, krl, listen, "
-                                + "log_format, max_sessions_per_identity, metrics, name, recordings, targets"),
+                                + "log_format, login_rate_limits, max_sessions_per_identity, metrics, name, recordings, targets"),
+                Arguments.of("fail/login-rate-negative", GOOD.replace("requests: 20", "requests: -2"),
+                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_identity.requests must be 0 (off) or more"),
+                Arguments.of("fail/login-rate-bad-per", GOOD.replace("requests: 0, per: 1m", "requests: 5, per: often"),
+                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_address.per 'often' is not a duration such as 2s, 30s or 5m"),
+                Arguments.of("fail/login-rate-no-per", GOOD.replace("{ requests: 20, per: 1m }", "{ requests: 20 }"),
+                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_identity.per is required (e.g. 1m)"),
+                Arguments.of("fail/login-rate-tracked-zero", GOOD.replace("max_tracked: 500", "max_tracked: 0"),
+                        "bastion.yaml:27: login_rate_limits: login_rate_limits.max_tracked must be 1..1000000"),
                 Arguments.of("fail/recordings-unknown-key", GOOD.replace("upload_attempts", "upload_tries"),
                         "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: spool, upload_attempts, "
                                 + "upload_backoff, upload_timeout, upload_url"),

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param directAccess whether targets are also told to trust the user CA, so that engineers' certificates log in
  *                  without the bastion (no recording, no per-target policy, revocation only as fresh as the host's
  *                  KRL); off by default, when targets trust the session CA only
+ * @param rateLimits how fast one identity or one client address may ask for certificates and access, and how
+ *                  anonymous refusals are summarised in the audit log; see {@link RateLimits}
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -51,7 +53,8 @@ public record CaConfig(
         @JsonProperty("recordings") Path recordings,
         @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
         @JsonProperty("bastions") List<BastionRegistration> bastions,
-        @JsonProperty("direct_access") Boolean directAccess) {
+        @JsonProperty("direct_access") Boolean directAccess,
+        @JsonProperty("rate_limits") RateLimits rateLimits) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -104,6 +107,10 @@ public record CaConfig(
         require(recordingMaxBytes >= 1024, "recording_max_bytes must be at least 1024");
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
         directAccess = Boolean.TRUE.equals(directAccess);
+        rateLimits = rateLimits == null ? RateLimits.DEFAULT : rateLimits;
+        require(rateLimits.clientAddress() == RateLimits.ClientAddress.socket || tlsTerminatedByProxy,
+                "rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only for a CA"
+                        + " behind a proxy that sets it (tls_terminated_by_proxy: true)");
         require(bastions.stream().map(BastionRegistration::name).distinct().count() == bastions.size(),
                 "bastions must have distinct names");
     }
@@ -134,7 +141,7 @@ public record CaConfig(
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
-                recordingMaxBytes, bastions, directAccess);
+                recordingMaxBytes, bastions, directAccess, rateLimits);
     }
 
     /**

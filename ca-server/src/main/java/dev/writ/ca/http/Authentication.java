@@ -20,6 +20,7 @@ final class Authentication {
     private static final String TOKEN = "writ.token";
     private static final String HOST_CREDENTIAL = "writ.host-credential";
     private static final String BASTION = "writ.bastion";
+    private static final String CHECKING = "writ.checking";
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
@@ -32,8 +33,17 @@ final class Authentication {
         this.bastions = bastions;
     }
 
-    /** A before-matched handler: deny by default, a route without a known role is refused. */
+    /**
+     * A before-matched handler: deny by default, a route without a known role is refused. While
+     * it runs the request is marked, so that a refusal it throws is known to be its own.
+     */
     void check(Context ctx) throws RequestRefused {
+        ctx.attribute(CHECKING, true);
+        checkRoles(ctx);
+        ctx.attribute(CHECKING, null);
+    }
+
+    private void checkRoles(Context ctx) throws RequestRefused {
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.contains(Access.ANYONE)) {
             return;
@@ -160,6 +170,11 @@ final class Authentication {
             throw new IllegalStateException("route has no HOST access rule");
         }
         return credential;
+    }
+
+    /** Whether this request was refused by {@link #check} itself, before any handler ran. */
+    static boolean refusedByAuthentication(Context ctx) {
+        return Boolean.TRUE.equals(ctx.attribute(CHECKING));
     }
 
     /** Whether a bastion proved itself on this request. */

@@ -59,7 +59,10 @@ public final class Routes {
     private final SessionHandlers sessions;
     private final WebUi webUi;
     private final RevocationService revocations;
+    private final Throttles throttles;
+    private final RefusalSummaries summaries;
 
+    /** Call {@link #close()} when the server has stopped: it writes the last summaries of refusals. */
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
                   BastionServices bastions, RecordingServices recordings, RevocationService revocations,
@@ -73,7 +76,11 @@ public final class Routes {
         this.hosts = hosts;
         this.policy = policy;
         this.authentication = new Authentication(verifier, policy, bastions.assertions());
-        this.problems = new Problems(store, metrics, clock);
+        this.summaries = new RefusalSummaries(store, clock, config.rateLimits().summaryWindowDuration(),
+                config.rateLimits().summarySources());
+        var addresses = new ClientAddresses(config.rateLimits().clientAddress());
+        this.problems = new Problems(store, metrics, clock, summaries, addresses);
+        this.throttles = new Throttles(config.rateLimits(), addresses, metrics, clock);
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
         this.bastions = new BastionHandlers(bastions);
@@ -88,8 +95,11 @@ public final class Routes {
     public void register(JavalinConfig config) {
         config.http.maxRequestSize = MAX_BODY_BYTES;
         var routes = config.routes;
+        // in this order: per address before any token is verified, per identity once one is
+        routes.beforeMatched(throttles::byAddress);
         routes.beforeMatched(Query::wellFormed); // no control character, broken encoding or repeat reaches a handler
         routes.beforeMatched(authentication::check);
+        routes.beforeMatched(throttles::byIdentity);
 
         routes.get("/healthz", ctx -> ctx.result("ok"), Access.ANYONE);
         routes.get("/readyz", this::ready, Access.ANYONE);
@@ -98,14 +108,14 @@ public final class Routes {
         routes.get("/v1/ca", this::caKeys, Access.ANYONE);
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(targetsTrust())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);
-        routes.post("/v1/certs/user", this::userCertificate, Access.OIDC);
+        routes.post("/v1/certs/user", this::userCertificate, Access.OIDC, Throttles.Family.ISSUANCE);
         routes.post("/v1/certs/host", this::hostCertificate, Access.HOST);
         routes.post("/v1/certs/host/renew", this::renewHostCertificate, Access.HOST_PROOF);
         routes.post("/v1/join-tokens", this::joinToken, Access.ADMIN);
-        routes.post("/v1/access-requests", access::create, Access.OIDC);
+        routes.post("/v1/access-requests", access::create, Access.OIDC, Throttles.Family.ACCESS_REQUESTS);
         routes.get("/v1/access-requests", access::list, Access.OIDC);
         routes.get("/v1/access-requests/{id}", access::get, Access.OIDC);
-        routes.post("/v1/access-requests/{id}/reviews", access::review, Access.OIDC);
+        routes.post("/v1/access-requests/{id}/reviews", access::review, Access.OIDC, Throttles.Family.ACCESS_REQUESTS);
         routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
         routes.get("/v1/audit", audit::events, Access.AUDITOR);
         routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
@@ -141,10 +151,19 @@ public final class Routes {
         routes.error(404, ctx -> {
             // a handler's own 404 already carries its problem: only unmatched paths get this one
             if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
-                Problems.respond(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
+                problems.unmatched(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
-        routes.error(405, ctx -> Problems.respond(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
+        routes.error(405, ctx -> {
+            if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
+                problems.unmatched(ctx, 405, ctx.method() + " is not allowed on " + ctx.path());
+            }
+        });
+    }
+
+    /** Writes the summaries of refusals still open; after the server stopped, before the store closes. */
+    public void close() {
+        summaries.close();
     }
 
     private void ready(Context ctx) {

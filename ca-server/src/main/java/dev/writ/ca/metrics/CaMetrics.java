@@ -35,13 +35,26 @@ public final class CaMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    /** A request over a rate limit: {@code family} issuance or access_requests, {@code by} identity or address. */
+    public void rateLimited(String family, String by) {
+        Counter.builder("writ_rate_limited").description("Requests refused with 429, by family of endpoints and key")
+                .tag("family", family).tag("by", by).register(registry).increment();
+    }
+
+    /** A refusal summarised in the audit log rather than written one by one: every one is counted here. */
+    public void summarisedRefusal(String reason) {
+        Counter.builder("writ_summarised_refusals")
+                .description("Refusals without a verified identity (or over a rate limit), audited as one summary per source and window")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** A webhook delivery finished: delivered, failed (after every attempt) or dropped (queue full, closing). */
     public void webhook(String outcome) {
         Counter.builder("writ_webhook_deliveries").description("Webhook deliveries, by outcome")
                 .tag("outcome", outcome).register(registry).increment();
     }
 
-        public void storeCommitted(long nanos) {
+    public void storeCommitted(long nanos) {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, bastions, direct_access, issuers, key_type, keys, listen, log_format, login, policies, recording_max_bytes, recordings, store, tls, tls_terminated_by_proxy, webhooks"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, bastions, direct_access, issuers, key_type, keys, listen, log_format, login, policies, rate_limits, recording_max_bytes, recordings, store, tls, tls_terminated_by_proxy, webhooks"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
@@ -72,6 +72,19 @@ class ConfigLoaderTest {
                         "ca.yaml:8: bastions[0]: bastion b1: public_key: public_key is not a valid OpenSSH public key"),
                 Arguments.of("fail/recording-max-tiny", VALID + "recording_max_bytes: 10\n",
                         "ca.yaml:8: recording_max_bytes must be at least 1024"),
+                Arguments.of("fail/rate-negative-requests", VALID + "rate_limits:\n  issuance:\n    per_identity: { requests: -1, per: 1m }\n",
+                        "ca.yaml:8: rate_limits: rate_limits.issuance.per_identity.requests must be 0 (off) or more"),
+                Arguments.of("fail/rate-bad-per", VALID + "rate_limits:\n  access_requests:\n    per_address: { requests: 5, per: soon }\n",
+                        "ca.yaml:8: rate_limits: rate_limits.access_requests.per_address.per 'soon' is not a duration such as 30s, 1m or 1h"),
+                Arguments.of("fail/rate-missing-per", VALID + "rate_limits:\n  issuance:\n    per_address: { requests: 5 }\n",
+                        "ca.yaml:8: rate_limits: rate_limits.issuance.per_address.per is required (e.g. 1m)"),
+                Arguments.of("fail/rate-window-too-long", VALID + "rate_limits:\n  summary_window: 2h\n",
+                        "ca.yaml:8: rate_limits: rate_limits.summary_window must be at most 1h"),
+                Arguments.of("fail/rate-forwarded-for-without-proxy", VALID + "rate_limits:\n  client_address: x_forwarded_for\n",
+                        "ca.yaml:8: rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only"
+                                + " for a CA behind a proxy that sets it (tls_terminated_by_proxy: true)"),
+                Arguments.of("fail/rate-unknown-client-address", VALID + "rate_limits:\n  client_address: header\n", null),
+                Arguments.of("fail/rate-unknown-key", VALID + "rate_limits:\n  logins: {}\n", null),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
     }
@@ -110,6 +123,19 @@ class ConfigLoaderTest {
         assertEquals(java.util.List.of("break_glass"), config.webhooks().get(1).events());
         assertEquals(2, config.webhooks().get(1).maxAttempts());
         assertEquals(java.util.List.of(), ConfigLoader.parse("ca.yaml", VALID).webhooks());
+    }
+
+    @Test
+    void hasGenerousRateLimitsByDefaultAndTakesEachPartOnItsOwn() throws Exception {
+        var defaults = ConfigLoader.parse("ca.yaml", VALID).rateLimits();
+        assertEquals(java.util.List.of("60 per 60 s", "600 per 60 s", "30 per 60 s", "300 per 60 s", "10000", "60s", "1000"),
+                java.util.List.of(defaults.issuance().perIdentity().limit().toString(), defaults.issuance().perAddress().limit().toString(),
+                        defaults.accessRequests().perIdentity().limit().toString(),
+                        defaults.accessRequests().perAddress().limit().toString(), defaults.maxTracked().toString(),
+                        defaults.summaryWindow(), defaults.summarySources().toString()));
+        var some = ConfigLoader.parse("ca.yaml", VALID + "rate_limits:\n  issuance:\n    per_identity: { requests: 0, per: 1m }\n").rateLimits();
+        assertEquals(java.util.List.of("off", "600 per 60 s"), java.util.List.of(some.issuance().perIdentity().limit().toString(),
+                some.issuance().perAddress().limit().toString()));
     }
 
     @Test

@@ -35,6 +35,20 @@ public final class TestCa implements AutoCloseable {
      */
     public static final String DIRECT_ACCESS = "direct_access: true\n";
 
+    /**
+     * The config lines that turn the issuance and access-request rate limits off, for benchmarks
+     * that ask for thousands of certificates as a few engineers from one address.
+     */
+    public static final String NO_RATE_LIMITS = """
+            rate_limits:
+              issuance:
+                per_identity: { requests: 0, per: 1m }
+                per_address: { requests: 0, per: 1m }
+              access_requests:
+                per_identity: { requests: 0, per: 1m }
+                per_address: { requests: 0, per: 1m }
+            """;
+
     /** Starts a CA trusting {@code issuerUrl} (audience {@code writ}) with {@code policyYaml} as its only policy file. */
     public static TestCa start(Path dir, String issuerUrl, String policyYaml) throws Exception {
         return start(dir, issuerUrl, policyYaml, Clock.systemUTC());
