@@ -184,7 +184,7 @@ class BastionAuditBatchTest {
                 Arguments.of("fail/at-not-a-time", List.of(badTime),
                         "events[0]: at must be an ISO-8601 time such as 2026-01-31T09:30:00Z"),
                 Arguments.of("fail/one-bad-event-refuses-the-batch", List.of(event("bad", 1), badType, event("bad", 3)),
-                        "events[1]: type must be one of " + dev.writ.protocol.api.BastionAuditEvent.TYPES),
+                        "events[1]: type must be one of " + new java.util.TreeSet<>(dev.writ.protocol.api.BastionAuditEvent.TYPES)),
                 Arguments.of("fail/null-event", java.util.Collections.singletonList(null), "events[0]: an event must be an object"),
                 Arguments.of("fail/no-events", List.of(), "events must hold 1 to 100 events"),
                 Arguments.of("fail/too-many-events", IntStream.rangeClosed(1, 101).mapToObj(i -> event("bad", i)).toList(),
