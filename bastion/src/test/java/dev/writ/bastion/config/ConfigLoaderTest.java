@@ -110,13 +110,13 @@ class ConfigLoaderTest {
                         "bastion.yaml:19: unknown key 'max_sesions'; known keys: audit, ca, dns_targets, hostnames, key, krl, listen, "
                                 + "log_format, login_rate_limits, max_sessions_per_identity, metrics, name, recordings, targets"),
                 Arguments.of("fail/login-rate-negative", GOOD.replace("requests: 20", "requests: -2"),
-                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_identity.requests must be 0 (off) or more"),
+                        "bastion.yaml:31: login_rate_limits: login_rate_limits.per_identity.requests must be 0 (off) or more"),
                 Arguments.of("fail/login-rate-bad-per", GOOD.replace("requests: 0, per: 1m", "requests: 5, per: often"),
-                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_address.per 'often' is not a duration such as 2s, 30s or 5m"),
+                        "bastion.yaml:31: login_rate_limits: login_rate_limits.per_address.per 'often' is not a duration such as 2s, 30s or 5m"),
                 Arguments.of("fail/login-rate-no-per", GOOD.replace("{ requests: 20, per: 1m }", "{ requests: 20 }"),
-                        "bastion.yaml:27: login_rate_limits: login_rate_limits.per_identity.per is required (e.g. 1m)"),
+                        "bastion.yaml:31: login_rate_limits: login_rate_limits.per_identity.per is required (e.g. 1m)"),
                 Arguments.of("fail/login-rate-tracked-zero", GOOD.replace("max_tracked: 500", "max_tracked: 0"),
-                        "bastion.yaml:27: login_rate_limits: login_rate_limits.max_tracked must be 1..1000000"),
+                        "bastion.yaml:31: login_rate_limits: login_rate_limits.max_tracked must be 1..1000000"),
                 Arguments.of("fail/recordings-unknown-key", GOOD.replace("upload_attempts", "upload_tries"),
                         "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: spool, upload_attempts, "
                                 + "upload_backoff, upload_timeout, upload_url"),
@@ -148,7 +148,7 @@ class ConfigLoaderTest {
                 Arguments.of("fail/listen-without-port", GOOD.replace("0.0.0.0:2222", "0.0.0.0"),
                         "bastion.yaml:1: listen: '0.0.0.0' needs a port (host:port)"),
                 Arguments.of("fail/no-name", GOOD.replace("name: bastion-1\n", ""),
-                        "bastion.yaml:30: name is required: the bastion's name as registered at the CA"),
+                        "bastion.yaml:34: name is required: the bastion's name as registered at the CA"),
                 Arguments.of("fail/wrong-type", GOOD.replace("max_sessions_per_identity: 4", "max_sessions_per_identity: [4]"),
                         "bastion.yaml:19: max_sessions_per_identity: has the wrong type"),
                 Arguments.of("fail/not-yaml", "listen: 'unclosed", "bastion.yaml:1: invalid YAML: while scanning a quoted scalar"));
