@@ -371,7 +371,7 @@ public final class BastionBenchmark {
                     .map(line -> line.substring(line.lastIndexOf(' ') + 1)).findFirst().orElse("?");
         }
 
-        private String metrics() throws Exception {
+        String metrics() throws Exception {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
         }

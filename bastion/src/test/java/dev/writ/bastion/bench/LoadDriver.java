@@ -103,7 +103,7 @@ public final class LoadDriver {
 
     /** What the run measured, and every check that failed (none: the run passed). */
     public record Report(Options options, int completed, List<Double> setupMs, List<Double> userCertMs, Map<String, Double> caSessionMs,
-                         Map<String, Double> caUserMs, long heapAfterGcOpen, long heapAfterGcEnd, long maxRss, double maxActive,
+                         Map<String, Double> caUserMs, Map<String, Double> upstreamMs, long heapAfterGcOpen, long heapAfterGcEnd, long maxRss, double maxActive,
                          double seconds, String loadBefore, String loadAfter, List<String> failures) {
         public String summary() {
             StringBuilder s = new StringBuilder();
@@ -116,6 +116,8 @@ public final class LoadDriver {
             s.append(String.format(Locale.ROOT, "user certificates: %d issued, client ms p50 %.0f, p90 %.0f, p99 %.0f, max %.0f%n",
                     userCertMs.size(), pct(userCertMs, 50), pct(userCertMs, 90), pct(userCertMs, 99), pct(userCertMs, 100)));
             s.append("at the CA (writ_issuance_seconds bucket bounds), ms: session " + caSessionMs + ", user " + caUserMs + "\n");
+            s.append("at the bastion, login to logged in at the target, session certificate included"
+                    + " (writ_bastion_upstream_connect_seconds bucket bounds), ms: " + upstreamMs + "\n");
             s.append(String.format(Locale.ROOT, "bastion (-Xmx1g): heap after GC %.0f MiB with every session open, %.0f MiB after;"
                     + " max RSS %.0f MiB (bounds %d and %d MiB)%n", heapAfterGcOpen / 1048576.0, heapAfterGcEnd / 1048576.0,
                     maxRss / 1048576.0, options.maxHeapMb(), options.maxRssMb()));
@@ -256,8 +258,10 @@ public final class LoadDriver {
                         options.maxRssMb()));
             }
             String metrics = ca.get("/metrics").body();
-            return new Report(options, completed.get(), List.copyOf(setupMs), List.copyOf(userCertMs), caPercentiles(metrics, "session"),
-                    caPercentiles(metrics, "user"), heapOpen, heapEnd, maxRss.get(), maxActive.get(),
+            String kind = "writ_issuance_seconds_bucket{kind=\"%s\",le=\"";
+            return new Report(options, completed.get(), List.copyOf(setupMs), List.copyOf(userCertMs),
+                    percentiles(metrics, kind.formatted("session")), percentiles(metrics, kind.formatted("user")),
+                    percentiles(bastion.metrics(), "writ_bastion_upstream_connect_seconds_bucket{le=\""), heapOpen, heapEnd, maxRss.get(), maxActive.get(),
                     (System.nanoTime() - begin) / 1e9, loadBefore, BastionBenchmark.load(), List.copyOf(failures));
         }
 
@@ -459,10 +463,12 @@ public final class LoadDriver {
         return new KeyPair(certificate, key.getPrivate());
     }
 
-    /** p50, p90, p99 and max of {@code writ_issuance_seconds{kind}}, as the upper bounds of their histogram buckets, in ms. */
-    static Map<String, Double> caPercentiles(String metrics, String kind) {
+    /**
+     * p50, p90, p99 and max of a Prometheus histogram, as the upper bounds of its buckets, in ms;
+     * {@code prefix}: its bucket lines up to the value of {@code le}.
+     */
+    static Map<String, Double> percentiles(String metrics, String prefix) {
         List<double[]> buckets = new ArrayList<>(); // le, cumulative count
-        String prefix = "writ_issuance_seconds_bucket{kind=\"" + kind + "\",le=\"";
         for (String line : metrics.lines().toList()) {
             if (line.startsWith(prefix)) {
                 String le = line.substring(prefix.length(), line.indexOf('"', prefix.length()));
