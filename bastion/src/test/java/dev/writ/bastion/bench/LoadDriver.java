@@ -190,7 +190,7 @@ public final class LoadDriver {
             KeyPair identity = identity(engineer);
             String userToken = idp.idToken("issuer-load@example.com", List.of("load"));
             ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
-            ExecutorService openers = Executors.newFixedThreadPool(64);
+            ExecutorService openers = Executors.newFixedThreadPool(128); // more than a slow second of logins at 20/s
             ExecutorService issuers = Executors.newFixedThreadPool(4);
             SshClient client = SshClient.setUpDefaultClient();
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
