@@ -295,6 +295,25 @@ public final class BastionBenchmark {
 
         /** @param jfr where the bastion's JVM writes a flight recording (profile settings); null: none */
         static Bastion start(Path dir, Path jar, String caUrl, int web01Port, int idlePort, Path jfr) throws Exception {
+            List<String> java = new ArrayList<>(List.of("java", "-Xmx1g"));
+            if (jfr != null) {
+                java.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
+            }
+            java.addAll(List.of("-jar", jar.toString()));
+            return start(dir, java, caUrl, """
+                      - name: web01
+                        address: 127.0.0.1:%d
+                      - name: web-idle
+                        address: 127.0.0.1:%d
+                    """.formatted(web01Port, idlePort));
+        }
+
+        /**
+         * Starts {@code java} (the command up to the bastion's own arguments) with a config for
+         * {@code targetsYaml} (entries of {@code targets:}), without login rate limits and with
+         * recordings spooled under {@code dir/recordings}; waits, at most a minute, for it to listen.
+         */
+        static Bastion start(Path dir, List<String> java, String caUrl, String targetsYaml) throws Exception {
             int port = freePort();
             int metricsPort = freePort();
             Path config = Files.writeString(dir.resolve("bastion.yaml"), """
@@ -305,10 +324,7 @@ public final class BastionBenchmark {
                     ca:
                       url: %s
                     targets:
-                      - name: web01
-                        address: 127.0.0.1:%d
-                      - name: web-idle
-                        address: 127.0.0.1:%d
+                    %s
                     metrics: 127.0.0.1:%d
                     max_sessions_per_identity: 100000
                     # one engineer opens a thousand sessions from one address: no login rate limits here
@@ -317,13 +333,10 @@ public final class BastionBenchmark {
                       per_address: { requests: 0, per: 1m }
                     recordings:
                       spool: ./recordings
-                    """.formatted(port, RunningBastion.NAME, caUrl, web01Port, idlePort, metricsPort));
-            List<String> java = new ArrayList<>(List.of("java", "-Xmx1g"));
-            if (jfr != null) {
-                java.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
-            }
-            java.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
-            Process process = new ProcessBuilder(java).redirectErrorStream(true).redirectOutput(dir.resolve("bastion.log").toFile()).start();
+                    """.formatted(port, RunningBastion.NAME, caUrl, targetsYaml.stripTrailing(), metricsPort));
+            List<String> command = new ArrayList<>(java);
+            command.addAll(List.of("--config", config.toString()));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("bastion.log").toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try (Socket socket = new Socket()) {
@@ -331,6 +344,7 @@ public final class BastionBenchmark {
                     break;
                 } catch (Exception notYet) {
                     if (!process.isAlive() || System.nanoTime() > deadline) {
+                        process.destroyForcibly();
                         throw new IllegalStateException("the bastion did not start: " + Files.readString(dir.resolve("bastion.log")));
                     }
                     Thread.sleep(100);
@@ -357,7 +371,7 @@ public final class BastionBenchmark {
                     .map(line -> line.substring(line.lastIndexOf(' ') + 1)).findFirst().orElse("?");
         }
 
-        private String metrics() throws Exception {
+        String metrics() throws Exception {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
         }
