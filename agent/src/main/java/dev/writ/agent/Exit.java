@@ -23,7 +23,8 @@ public enum Exit {
     LOCAL_FILES(15, "a local file or directory cannot be read or written"),
     AUDIT_BROKEN(16, "the audit log's hash chain is broken: writ audit verify names the first broken event"),
     VERIFICATION_FAILED(17, "a recording failed verification: its file does not match the digest its bastion signed, or the signature does not verify"),
-    NOT_A_WRIT_CA(18, "the URL given to writ configure --ca answers, but not as a writ CA (it names what answered)");
+    NOT_A_WRIT_CA(18, "the URL given to writ configure --ca answers, but not as a writ CA (it names what answered)"),
+    BUNDLE_UNREADABLE(19, "the file given to writ audit verify --bundle is not a whole evidence bundle (not one, cut short, or malformed)");
 
     private final int code;
     private final String meaning;

@@ -2,12 +2,15 @@ package dev.writ.ca;
 
 import dev.writ.ca.access.AccessService;
 import dev.writ.ca.access.GrantEndedListener;
+import dev.writ.ca.audit.Checkpoints;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigException;
 import dev.writ.ca.config.ConfigLoader;
 import dev.writ.ca.host.HostServices;
 import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
+import dev.writ.ca.keys.AuditKeyFile;
+import dev.writ.ca.keys.AuditSigner;
 import dev.writ.ca.keys.CaKeyRing;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.revocation.RevocationService;
@@ -78,12 +81,18 @@ public final class Main implements Callable<Integer> {
         Security.addProvider(new BouncyCastleProvider());
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
+        AuditSigner auditKey;
         Policy policy;
         Store store;
         try {
             keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
         } catch (Exception e) {
             throw new StartupException("cannot load the CA keys from " + config.keys() + ": " + e.getMessage());
+        }
+        try {
+            auditKey = AuditKeyFile.loadOrCreate(config.keys(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
+        } catch (Exception e) {
+            throw new StartupException("cannot load the audit key from " + config.keys() + ": " + e.getMessage());
         }
         try {
             policy = Policy.load(config.policies());
@@ -133,12 +142,14 @@ public final class Main implements Callable<Integer> {
             store.close();
             throw new StartupException("bastion services: " + e.getMessage());
         }
+        var checkpoints = new Checkpoints(store.checkpoints(), auditKey, clock, config.audit()).start();
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
-                recordings, revocations, policy, clock);
+                recordings, revocations, policy, clock, checkpoints);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, checkpoints, store).start();
         } catch (RuntimeException e) {
             routes.close();
+            checkpoints.close();
             access.close();
             webhooks.close();
             bastions.close();

@@ -20,7 +20,14 @@ import dev.writ.protocol.api.RevocationResult;
 import dev.writ.protocol.api.SessionEnding;
 import dev.writ.protocol.api.UserCertRequest;
 import dev.writ.protocol.audit.AuditChain;
+import dev.writ.protocol.audit.AuditCheckpoint;
+import dev.writ.protocol.audit.AuditKey;
 import dev.writ.protocol.audit.AuditRecord;
+import dev.writ.protocol.audit.EvidenceBundle;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -209,6 +216,60 @@ public final class CaClient {
         return json(send(authorized("/v1/audit/verify", idToken).GET().build()), AuditChain.Verification.class);
     }
 
+    /** {@code GET /v1/audit/key}: the public key that signs the audit checkpoints. */
+    public AuditKey auditKey() throws WritException {
+        return json(send(request("/v1/audit/key").GET().build()), AuditKey.class);
+    }
+
+    /** {@code GET /v1/audit/checkpoints}: up to {@code limit} signed checkpoints after event {@code afterSeq}, oldest first. */
+    public List<AuditCheckpoint> auditCheckpoints(String idToken, long afterSeq, int limit) throws WritException {
+        HttpResponse<String> response = send(authorized("/v1/audit/checkpoints"
+                + query(Map.<String, Object>of("after_seq", afterSeq, "limit", limit)), idToken).GET().build());
+        List<AuditCheckpoint> checkpoints = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            if (!line.isBlank()) {
+                checkpoints.add(json(response, line, AuditCheckpoint.class));
+            }
+        }
+        return checkpoints;
+    }
+
+    /**
+     * {@code GET /v1/audit/export}: streams the evidence bundle of events between {@code since} and
+     * {@code until} (either may be null) into {@code file}, which is created 0600 (it names people and addresses) and must not exist.
+     */
+    public void exportAudit(String idToken, Instant since, Instant until, Path file) throws WritException {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("since", since);
+        parameters.put("until", until);
+        HttpRequest request = authorized("/v1/audit/export" + query(parameters), idToken)
+                .header("Accept", EvidenceBundle.MEDIA_TYPE).GET().build();
+        HttpResponse<InputStream> response;
+        try {
+            response = Http.send(http, request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
+        }
+        try (InputStream body = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                checkClock(response);
+                throw new CaRefusedException(response.statusCode(),
+                        detail(new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8), response.statusCode()));
+            }
+            checkClock(response);
+            try (var out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(file,
+                    java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
+                body.transferTo(out);
+            }
+        } catch (IOException e) {
+            throw new WritException(Exit.CA_UNREACHABLE, "the CA at " + base + " broke off the export: " + e.getMessage(), e);
+        }
+    }
+
     private HttpRequest.Builder authorized(String path, String idToken) {
         return request(path).header("Authorization", "Bearer " + idToken);
     }
@@ -264,7 +325,7 @@ public final class CaClient {
         }
     }
 
-    private void checkClock(HttpResponse<String> response) throws WritException {
+    private void checkClock(HttpResponse<?> response) throws WritException {
         Optional<Instant> serverTime = response.headers().firstValue("Date").flatMap(CaClient::parseDate);
         if (serverTime.isEmpty()) {
             return;
@@ -306,14 +367,18 @@ public final class CaClient {
 
     /** The problem's {@code detail}, else the status: what the CA said, never the body verbatim. */
     private static String detail(HttpResponse<String> response) {
+        return detail(response.body(), response.statusCode());
+    }
+
+    private static String detail(String body, int status) {
         try {
-            Problem problem = Json.MAPPER.readValue(response.body(), Problem.class);
+            Problem problem = Json.MAPPER.readValue(body, Problem.class);
             if (problem != null && problem.detail() != null && !problem.detail().isBlank()) {
                 return problem.detail();
             }
         } catch (IOException | RuntimeException notAProblem) {
             // fall through to the status line
         }
-        return "HTTP " + response.statusCode();
+        return "HTTP " + status;
     }
 }

@@ -33,7 +33,8 @@ public final class Cli {
                 .addSubcommand(new ReviewCommand(client))
                 .addSubcommand(new RevokeCommand(client))
                 .addSubcommand(new SessionsCommand(client))
-                .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client)))
+                .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client))
+                        .addSubcommand(new AuditExportCommand(client)))
                 .addSubcommand(new HostCommands(env.clock()))
                 .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));
         cli.setOut(env.out()).setErr(env.err());

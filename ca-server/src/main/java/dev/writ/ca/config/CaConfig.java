@@ -36,6 +36,7 @@ import java.util.Objects;
  *                  KRL); off by default, when targets trust the session CA only
  * @param rateLimits how fast one identity or one client address may ask for certificates and access, and how
  *                  anonymous refusals are summarised in the audit log; see {@link RateLimits}
+ * @param audit     how often the audit key signs a checkpoint of the audit chain; see {@link AuditSettings}
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -54,7 +55,8 @@ public record CaConfig(
         @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
         @JsonProperty("bastions") List<BastionRegistration> bastions,
         @JsonProperty("direct_access") Boolean directAccess,
-        @JsonProperty("rate_limits") RateLimits rateLimits) {
+        @JsonProperty("rate_limits") RateLimits rateLimits,
+        @JsonProperty("audit") AuditSettings audit) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -108,6 +110,7 @@ public record CaConfig(
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
         directAccess = Boolean.TRUE.equals(directAccess);
         rateLimits = rateLimits == null ? RateLimits.DEFAULT : rateLimits;
+        audit = audit == null ? AuditSettings.DEFAULT : audit;
         require(rateLimits.clientAddress() == RateLimits.ClientAddress.socket || tlsTerminatedByProxy,
                 "rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only for a CA"
                         + " behind a proxy that sets it (tls_terminated_by_proxy: true)");
@@ -141,7 +144,7 @@ public record CaConfig(
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
-                recordingMaxBytes, bastions, directAccess, rateLimits);
+                recordingMaxBytes, bastions, directAccess, rateLimits, audit);
     }
 
     /**

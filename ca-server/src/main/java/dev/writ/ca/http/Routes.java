@@ -2,6 +2,7 @@ package dev.writ.ca.http;
 
 import dev.writ.ca.RequestRefused;
 import dev.writ.ca.access.AccessService;
+import dev.writ.ca.audit.Checkpoints;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.host.HostServices;
 import dev.writ.ca.host.KnownHosts;
@@ -52,6 +53,7 @@ public final class Routes {
     private final Problems problems;
     private final AccessHandlers access;
     private final AuditHandlers audit;
+    private final EvidenceHandlers evidence;
     private final BastionHandlers bastions;
     private final List<String> bastionHostnames;
     private final boolean directAccess;
@@ -66,7 +68,7 @@ public final class Routes {
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
                   BastionServices bastions, RecordingServices recordings, RevocationService revocations,
-                  Policy policy, Clock clock) {
+                  Policy policy, Clock clock, Checkpoints checkpoints) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -83,6 +85,7 @@ public final class Routes {
         this.throttles = new Throttles(config.rateLimits(), addresses, metrics, clock);
         this.access = new AccessHandlers(access);
         this.audit = new AuditHandlers(store);
+        this.evidence = new EvidenceHandlers(store, checkpoints, clock);
         this.bastions = new BastionHandlers(bastions);
         this.directAccess = config.directAccess();
         this.bastionHostnames = config.bastions().stream().flatMap(b -> b.hostnames().stream()).distinct().toList();
@@ -119,6 +122,9 @@ public final class Routes {
         routes.delete("/v1/access-requests/{id}", access::drop, Access.OIDC);
         routes.get("/v1/audit", audit::events, Access.AUDITOR);
         routes.get("/v1/audit/verify", audit::verify, Access.AUDITOR);
+        routes.get("/v1/audit/key", evidence::key, Access.ANYONE);
+        routes.get("/v1/audit/checkpoints", evidence::checkpoints, Access.AUDITOR);
+        routes.get("/v1/audit/export", evidence::export, Access.AUDITOR);
         routes.post("/v1/revocations", this::revoke, Access.ADMIN);
         routes.get("/v1/krl", bastions::krl, Access.ANYONE);
         routes.post("/v1/certs/session", bastions::sessionCertificate, Access.BASTION);

@@ -179,6 +179,7 @@ public final class RecordingUploads {
         details.put("target", r.target());
         details.put("size", r.size());
         details.put("sha256", r.sha256());
+        details.put("signature", r.signature()); // the bastion's, over sha256: the chain then carries the signed digest
         details.put("truncated", r.truncated());
         details.put("lines", r.lines());
         return new AuditEvent(r.storedAt(), "recording.stored", actor(bastion), AuditEvent.Outcome.ok, client, details);

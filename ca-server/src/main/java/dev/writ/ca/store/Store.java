@@ -46,6 +46,7 @@ public final class Store implements AutoCloseable {
     private final AccessRequests accessRequests;
     private final Recordings recordings;
     private final RevocationTable revocations;
+    private final CheckpointTable checkpoints;
 
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
@@ -69,6 +70,7 @@ public final class Store implements AutoCloseable {
         this.accessRequests = new AccessRequests(this, readConnection);
         this.recordings = new Recordings(this, recordingsConnection);
         this.revocations = new RevocationTable(this, readConnection);
+        this.checkpoints = new CheckpointTable(this, readConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -136,6 +138,11 @@ public final class Store implements AutoCloseable {
     /** Revoked certificates and keys. */
     public RevocationTable revocations() {
         return revocations;
+    }
+
+    /** Signed checkpoints of the audit chain. */
+    public CheckpointTable checkpoints() {
+        return checkpoints;
     }
 
     /** Runs {@code work} in the writer's next transaction and returns its result once committed. */

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: bastion, bastions, direct_access, issuers, key_type, keys, listen, log_format, login, policies, rate_limits, recording_max_bytes, recordings, store, tls, tls_terminated_by_proxy, webhooks"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: audit, bastion, bastions, direct_access, issuers, key_type, keys, listen, log_format, login, policies, rate_limits, recording_max_bytes, recordings, store, tls, tls_terminated_by_proxy, webhooks"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),
@@ -85,6 +85,12 @@ class ConfigLoaderTest {
                                 + " for a CA behind a proxy that sets it (tls_terminated_by_proxy: true)"),
                 Arguments.of("fail/rate-unknown-client-address", VALID + "rate_limits:\n  client_address: header\n", null),
                 Arguments.of("fail/rate-unknown-key", VALID + "rate_limits:\n  logins: {}\n", null),
+                Arguments.of("fail/audit-checkpoint-every-zero-events", VALID + "audit:\n  checkpoint_every_events: 0\n",
+                        "ca.yaml:8: audit: audit.checkpoint_every_events must be 1..1000000"),
+                Arguments.of("fail/audit-checkpoint-every-bad", VALID + "audit:\n  checkpoint_every: often\n",
+                        "ca.yaml:8: audit: audit.checkpoint_every 'often' is not a duration such as 30s, 1m or 1h"),
+                Arguments.of("fail/audit-checkpoint-every-too-long", VALID + "audit:\n  checkpoint_every: 2d\n",
+                        "ca.yaml:8: audit: audit.checkpoint_every must be 1s..24h"),
                 Arguments.of("fail/empty", "", "ca.yaml: the configuration is empty"),
                 Arguments.of("fail/not-yaml", "listen: [\n", null));
     }

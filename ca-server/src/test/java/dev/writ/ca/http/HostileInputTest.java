@@ -98,6 +98,9 @@ class HostileInputTest {
             new Endpoint("GET", "/v1/audit", Who.AUDITOR, Body.NONE,
                     List.of("actor", "type", "since", "until", "after_seq", "limit")),
             new Endpoint("GET", "/v1/audit/verify", Who.AUDITOR, Body.NONE, List.of()),
+            new Endpoint("GET", "/v1/audit/key", Who.NOBODY, Body.NONE, List.of()),
+            new Endpoint("GET", "/v1/audit/checkpoints", Who.AUDITOR, Body.NONE, List.of("after_seq", "limit")),
+            new Endpoint("GET", "/v1/audit/export", Who.AUDITOR, Body.NONE, List.of("since", "until")),
             new Endpoint("POST", "/v1/revocations", Who.ADMIN, Body.JSON, List.of()),
             new Endpoint("GET", "/v1/krl", Who.NOBODY, Body.NONE, List.of()),
             new Endpoint("POST", "/v1/certs/session", Who.BASTION, Body.JSON, List.of()),
@@ -436,12 +439,12 @@ class HostileInputTest {
 
     // ---- plumbing
 
-    /** The row count of every table of the store, but the audit log's (where each refusal is one event). */
+    /** The row count of every table of the store, but the audit log's (where each refusal is one event, and its checkpoints follow). */
     Map<String, Long> rows() throws Exception {
         List<String> tables = new ArrayList<>();
         try (Connection c = ca.sql(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                        + " AND name NOT IN ('audit_events', 'audit_head') ORDER BY name")) {
+                        + " AND name NOT IN ('audit_events', 'audit_head', 'audit_checkpoints') ORDER BY name")) {
             while (rs.next()) {
                 tables.add(rs.getString(1));
             }
