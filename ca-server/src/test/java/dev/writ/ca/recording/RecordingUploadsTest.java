@@ -111,6 +111,11 @@ class RecordingUploadsTest {
             StoredAuditEvent last = events.get(events.size() - 1);
             assertEquals(List.of("recording.stored", "bastion:bastion-1"), List.of(last.type(), last.actor()));
             assertTrue(last.details().contains("\"identity\":\"alice@example.com\""), last.details());
+            // the signed digest is in the hash chain, and so under the audit checkpoints
+            String sha256 = RecordingBastion.sha256Hex(CAST);
+            assertTrue(last.details().contains("\"sha256\":\"" + sha256 + "\""), last.details());
+            assertTrue(last.details().contains("\"signature\":\"" + bastion.sign(HexFormat.of().parseHex(sha256)) + "\""),
+                    last.details());
         }
 
         @Test
