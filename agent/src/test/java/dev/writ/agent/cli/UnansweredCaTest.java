@@ -137,7 +137,7 @@ class UnansweredCaTest {
         }
 
         @ParameterizedTest(name = "writ {0}")
-        @ValueSource(strings = {"cert", "requests", "audit", "recordings list"})
+        @ValueSource(strings = {"cert", "requests", "audit", "audit verify", "recordings list"})
         void aLoggedInCommandGivesUpWithinTheBoundWithOneLine(String command) throws Exception {
             TestEnv env = TestEnv.in(dir).browser(HttpBrowser.following());
             assertEquals(0, env.run("configure", "--ca", ca.url()).exit());
