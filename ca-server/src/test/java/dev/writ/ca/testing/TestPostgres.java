@@ -73,13 +73,34 @@ public final class TestPostgres {
 
     /** A new, empty database owned by {@link #ROLE}. */
     public Database createDatabase() {
+        return createDatabase("template1");
+    }
+
+    /**
+     * A new database owned by {@link #ROLE}, a copy of {@code template} (a database nobody is
+     * connected to: a connection closed just before may take a moment to end on the server).
+     */
+    public Database createDatabase(String template) {
         String name = "writ_test_" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
-        try (Connection c = admin("postgres"); Statement s = c.createStatement()) {
-            s.executeUpdate("CREATE DATABASE " + name + " OWNER " + ROLE + " STRATEGY = FILE_COPY");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try (Connection c = admin("postgres"); Statement s = c.createStatement()) {
+                s.executeUpdate("CREATE DATABASE " + name + " OWNER " + ROLE + " TEMPLATE " + template
+                        + " STRATEGY = FILE_COPY");
+                return new Database(new PostgresLocation("127.0.0.1", port, name, ROLE), rolePassword);
+            } catch (SQLException e) {
+                boolean templateBusy = "55006".equals(e.getSQLState());
+                if (!templateBusy || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating database " + name, e);
+            }
         }
-        return new Database(new PostgresLocation("127.0.0.1", port, name, ROLE), rolePassword);
     }
 
     /** Drops a database made by {@link #createDatabase}, disconnecting whoever still uses it. */
