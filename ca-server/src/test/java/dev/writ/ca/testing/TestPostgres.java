@@ -33,6 +33,11 @@ public final class TestPostgres {
 
     /** The system user the cluster runs as when the tests run as root. */
     static final String USER = "writ-test";
+    /**
+     * Set this system property to {@code true} before the first use for a cluster that commits
+     * durably (fsync, synchronous commit), as benchmarks need; tests run without, for speed.
+     */
+    public static final String DURABLE_PROPERTY = "writ.test-postgres.durable";
     /** The role the CA connects as (owner of every test database). */
     public static final String ROLE = "writ";
 
@@ -145,13 +150,14 @@ public final class TestPostgres {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(bin, root, dir), "writ-test-postgres-stop"));
         int port = 0;
         Processes.Result started = null;
+        String durability = Boolean.getBoolean(DURABLE_PROPERTY) ? ""
+                : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         for (int attempt = 0; attempt < 3; attempt++) { // a port found free may be taken before the server binds it
             port = freePort();
             started = Processes.run(asUser(root, bin.resolve("pg_ctl").toString(), "-D", data.toString(),
                     "-l", dir.resolve("postgres.log").toString(), "-w", "-t", "60", "-o",
                     "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
-                            + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                            + " -c shared_buffers=32MB -c max_connections=400", "start"), 90);
+                            + durability + " -c shared_buffers=32MB -c max_connections=400", "start"), 90);
             if (started.exitCode() == 0) {
                 break;
             }
