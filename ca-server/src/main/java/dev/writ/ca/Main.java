@@ -3,6 +3,7 @@ package dev.writ.ca;
 import dev.writ.ca.access.AccessService;
 import dev.writ.ca.access.GrantEndedListener;
 import dev.writ.ca.audit.Checkpoints;
+import dev.writ.ca.config.StorePassword;
 import dev.writ.ca.config.CaConfig;
 import dev.writ.ca.config.ConfigException;
 import dev.writ.ca.config.ConfigLoader;
@@ -100,7 +101,10 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("policy: " + e.getMessage());
         }
         try {
-            store = Store.openSqlite(config.sqlitePath(), metrics::storeCommitted);
+            store = config.postgresLocation() == null
+                    ? Store.openSqlite(config.sqlitePath(), metrics::storeCommitted)
+                    : Store.openPostgresql(config.postgresLocation(),
+                            StorePassword.read(config.storePasswordFile(), System.getenv()), metrics::storeCommitted);
         } catch (Exception e) {
             throw new StartupException(e.getMessage());
         }
@@ -112,7 +116,7 @@ public final class Main implements Callable<Integer> {
         var revocations = new RevocationService(store, access, keys, clock);
         Revocations revoked;
         try {
-            revoked = Revocations.openSqlite(config.sqlitePath(), keys, clock);
+            revoked = Revocations.open(store, keys, clock);
         } catch (StoreException e) {
             access.close();
             webhooks.close();

@@ -2,6 +2,7 @@ package dev.writ.ca.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.writ.ca.session.BastionRegistration;
+import dev.writ.ca.store.PostgresLocation;
 import dev.writ.ca.token.IssuerConfig;
 import java.net.InetAddress;
 import java.net.URI;
@@ -15,7 +16,9 @@ import java.util.Objects;
  * validated here. Relative paths are resolved against the directory of the config file.
  *
  * @param listen    {@code host:port} to serve HTTP(S) on
- * @param store     {@code sqlite:PATH} (the embedded default)
+ * @param store     {@code sqlite:PATH} (the embedded default), or {@code postgresql://USER@HOST:PORT/DATABASE} for
+ *                  several CA replicas on one database; its password comes from the environment variable
+ *                  {@value StorePassword#ENV} or from {@code store_password_file}, never from this file
  * @param keys      directory of the CA key files; {@code user_ca}, {@code session_ca} and {@code host_ca} are generated
  *                  there when absent
  * @param keyType   algorithm of generated CA keys: ed25519 (default), ecdsa, rsa
@@ -37,6 +40,7 @@ import java.util.Objects;
  * @param rateLimits how fast one identity or one client address may ask for certificates and access, and how
  *                  anonymous refusals are summarised in the audit log; see {@link RateLimits}
  * @param audit     how often the audit key signs a checkpoint of the audit chain; see {@link AuditSettings}
+ * @param storePasswordFile a file (mode 0600) holding the PostgreSQL store's password; optional
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -56,7 +60,8 @@ public record CaConfig(
         @JsonProperty("bastions") List<BastionRegistration> bastions,
         @JsonProperty("direct_access") Boolean directAccess,
         @JsonProperty("rate_limits") RateLimits rateLimits,
-        @JsonProperty("audit") AuditSettings audit) {
+        @JsonProperty("audit") AuditSettings audit,
+        @JsonProperty("store_password_file") Path storePasswordFile) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -89,8 +94,14 @@ public record CaConfig(
     public CaConfig {
         require(listen != null, "listen is required (e.g. 127.0.0.1:8080)");
         require(store != null && !store.isBlank(), "store is required (e.g. sqlite:./data/writ.db)");
-        require(store.startsWith("sqlite:") && store.length() > "sqlite:".length(),
-                "store must be sqlite:PATH, got '" + store + "'");
+        require((store.startsWith("sqlite:") && store.length() > "sqlite:".length())
+                        || store.startsWith(PostgresLocation.SCHEME),
+                "store must be sqlite:PATH or postgresql://USER@HOST:PORT/DATABASE, got '" + store + "'");
+        if (store.startsWith(PostgresLocation.SCHEME)) {
+            PostgresLocation.parse(store); // refuses a malformed URL, or one with a password, at load
+        } else {
+            require(storePasswordFile == null, "store_password_file is for a postgresql:// store only");
+        }
         require(keys != null, "keys is required (a directory for the CA keys)");
         require(policies != null, "policies is required (a directory of policy files)");
         require(issuers != null && !issuers.isEmpty(), "issuers must name at least one OIDC issuer");
@@ -119,6 +130,9 @@ public record CaConfig(
     }
 
     private static Path defaultRecordings(String store) {
+        if (store.startsWith(PostgresLocation.SCHEME)) {
+            return Path.of("recordings");
+        }
         Path parent = Path.of(store.substring("sqlite:".length())).getParent();
         return parent == null ? Path.of("recordings") : parent.resolve("recordings");
     }
@@ -138,13 +152,20 @@ public record CaConfig(
         return Path.of(store.substring("sqlite:".length()));
     }
 
+    /** The PostgreSQL store named by {@link #store()}; null for a SQLite store. */
+    public PostgresLocation postgresLocation() {
+        return store.startsWith(PostgresLocation.SCHEME) ? PostgresLocation.parse(store) : null;
+    }
+
     /** Returns a copy whose relative paths are resolved against {@code base}. */
     public CaConfig resolvedAgainst(Path base) {
-        return new CaConfig(listen, "sqlite:" + base.resolve(sqlitePath()).normalize(), base.resolve(keys).normalize(),
+        String resolvedStore = postgresLocation() != null ? store : "sqlite:" + base.resolve(sqlitePath()).normalize();
+        return new CaConfig(listen, resolvedStore, base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
-                recordingMaxBytes, bastions, directAccess, rateLimits, audit);
+                recordingMaxBytes, bastions, directAccess, rateLimits, audit,
+                storePasswordFile == null ? null : base.resolve(storePasswordFile).normalize());
     }
 
     /**

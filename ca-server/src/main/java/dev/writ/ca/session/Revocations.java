@@ -1,9 +1,9 @@
 package dev.writ.ca.session;
 
 import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.protocol.krl.Krl;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The revocations table (migration V3), read-only: is a certificate revoked, and the KRL that
@@ -42,16 +41,9 @@ public final class Revocations implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Opens its own read connection to the store's SQLite file (the store created and migrated it). */
-    public static Revocations openSqlite(Path database, CaKeyRing keys, Clock clock) throws StoreException {
-        try {
-            SQLiteConfig config = new SQLiteConfig();
-            config.setReadOnly(true);
-            config.setBusyTimeout(5_000);
-            return new Revocations(config.createConnection("jdbc:sqlite:" + database.toAbsolutePath()), keys, clock);
-        } catch (SQLException e) {
-            throw new StoreException("cannot open the revocations table: " + e.getMessage(), e);
-        }
+    /** Reads on a read-only connection of its own to the store's database (the store created and migrated it). */
+    public static Revocations open(Store store, CaKeyRing keys, Clock clock) throws StoreException {
+        return new Revocations(store.openReadOnly(), keys, clock);
     }
 
     /** Whether the certificate with this serial, key id or key fingerprint was revoked. */

@@ -185,13 +185,15 @@ public final class AccessRequests {
 
     /** Newest first; {@code state} null for every state, {@code issuer} and {@code subject} null for every requester. */
     public List<AccessRequest> list(State state, String issuer, String subject, int limit) throws StoreException {
-        return select("SELECT " + COLUMNS + " FROM access_requests WHERE (?1 IS NULL OR state = ?1)"
-                + " AND (?2 IS NULL OR (requester_issuer = ?2 AND requester_subject = ?3))"
-                + " ORDER BY created_at DESC, id LIMIT ?4", ps -> {
+        return select("SELECT " + COLUMNS + " FROM access_requests WHERE (? IS NULL OR state = ?)"
+                + " AND (? IS NULL OR (requester_issuer = ? AND requester_subject = ?))"
+                + " ORDER BY created_at DESC, id LIMIT ?", ps -> {
                     ps.setString(1, state == null ? null : state.name());
-                    ps.setString(2, issuer);
-                    ps.setString(3, subject);
-                    ps.setInt(4, limit);
+                    ps.setString(2, state == null ? null : state.name());
+                    ps.setString(3, issuer);
+                    ps.setString(4, issuer);
+                    ps.setString(5, subject);
+                    ps.setInt(6, limit);
                 });
     }
 
@@ -208,10 +210,11 @@ public final class AccessRequests {
 
     /** Pending requests past their wait and grants past their end, oldest first, at most {@code limit}. */
     public List<AccessRequest> due(Instant now, int limit) throws StoreException {
-        return select("SELECT " + COLUMNS + " FROM access_requests WHERE (state = 'pending' AND expires_at <= ?1)"
-                + " OR (state = 'approved' AND grant_end <= ?1) ORDER BY created_at LIMIT ?2", ps -> {
+        return select("SELECT " + COLUMNS + " FROM access_requests WHERE (state = 'pending' AND expires_at <= ?)"
+                + " OR (state = 'approved' AND grant_end <= ?) ORDER BY created_at LIMIT ?", ps -> {
                     ps.setLong(1, now.toEpochMilli());
-                    ps.setInt(2, limit);
+                    ps.setLong(2, now.toEpochMilli());
+                    ps.setInt(3, limit);
                 });
     }
 
@@ -263,12 +266,13 @@ public final class AccessRequests {
 
     private static Optional<AccessRequest> openFor(Connection c, AccessRequest request) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM access_requests"
-                + " WHERE requester_issuer = ?1 AND requester_subject = ?2 AND role = ?3"
-                + " AND ((state = 'pending' AND expires_at > ?4) OR (state = 'approved' AND grant_end > ?4)) LIMIT 1")) {
+                + " WHERE requester_issuer = ? AND requester_subject = ? AND role = ?"
+                + " AND ((state = 'pending' AND expires_at > ?) OR (state = 'approved' AND grant_end > ?)) LIMIT 1")) {
             ps.setString(1, request.requesterIssuer());
             ps.setString(2, request.requesterSubject());
             ps.setString(3, request.role());
             ps.setLong(4, request.createdAt().toEpochMilli());
+            ps.setLong(5, request.createdAt().toEpochMilli());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }

@@ -24,14 +24,13 @@ final class GroupCommitWriter implements AutoCloseable {
         void run(Connection connection, BatchState state) throws SQLException, StoreException;
     }
 
-    /** State that lives across a batch and is rolled back with it (the audit chain's tail). */
+    /** State that lives across a batch (the audit chain's tail). */
     interface BatchState {
-        void begin();
+        /** Called first inside the batch's transaction. */
+        void begin(Connection connection) throws SQLException;
 
         /** Called inside the transaction after the batch's work, before the commit. */
         void end(Connection connection) throws SQLException;
-
-        void rollback();
     }
 
     private record Task(Work work, CompletableFuture<Void> done) {
@@ -90,8 +89,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Task> batch) {
         long start = System.nanoTime();
         List<Task> succeeded = new ArrayList<>(batch.size());
-        state.begin();
         try {
+            state.begin(connection);
             for (Task task : batch) {
                 try {
                     task.work().run(connection, state);
@@ -105,7 +104,6 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             LOG.error("store commit failed: {}", e.toString());
             rollbackQuietly();
-            state.rollback();
             StoreException failure = new StoreException("the store could not commit", e);
             batch.forEach(task -> task.done().completeExceptionally(failure));
             return;

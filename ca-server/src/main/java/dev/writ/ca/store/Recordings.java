@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The index of stored recordings: their facts in {@code recordings}, their searchable text in the
- * FTS5 table {@code recording_text} (one row per line, rowid = seq × 2^24 + line number). A
+ * The index of stored recordings: their facts in {@code recordings}, their searchable text in
+ * {@code recording_text} (one row per line, rowid = seq × 2^24 + line number): SQLite's FTS5
+ * trigram table, or on PostgreSQL a table with a pg_trgm index, both matching substrings. A
  * recording, its text and its audit event are written in one transaction; searches read on a
  * connection of their own, so a long search never holds up certificate issuance.
  */
@@ -143,9 +144,18 @@ public final class Recordings {
 
     /**
      * A seq for a new recording, never used before: above every stored row and every line
-     * written (lines of an upload that failed may be left without their row).
+     * written (lines of an upload that failed may be left without their row). On PostgreSQL it
+     * comes from the database's sequence, which every replica draws from.
      */
     private synchronized long reserveSeq() throws StoreException {
+        if (store.dialect() == Dialect.POSTGRESQL) {
+            try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery("SELECT nextval('recording_seq')")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (SQLException e) {
+                throw new StoreException("cannot reserve a recording's number", e);
+            }
+        }
         if (lastSeq < 0) {
             try (Statement s = read.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT max(coalesce((SELECT max(seq) FROM recordings), 0),"
@@ -169,7 +179,7 @@ public final class Recordings {
 
     /** Recordings that pass the filters (the query's text is ignored), the latest start first. */
     public synchronized List<StoredRecording> list(Query query) throws StoreException {
-        Filters filters = Filters.of(query);
+        Filters filters = Filters.of(query, store.dialect());
         String sql = "SELECT * FROM recordings r WHERE 1 = 1" + filters.sql
                 + " ORDER BY r.started_at DESC, r.seq DESC LIMIT ?";
         try (PreparedStatement select = read.prepareStatement(sql)) {
@@ -197,13 +207,13 @@ public final class Recordings {
         if (query.text() == null) {
             throw new IllegalArgumentException("a search needs text");
         }
-        Filters filters = Filters.of(query);
+        Filters filters = Filters.of(query, store.dialect());
         String sql = "SELECT recording_text.rowid AS rid, recording_text.offset_ms, recording_text.text, r.*"
                 + " FROM recording_text JOIN recordings r ON r.seq = (recording_text.rowid >> " + LINE_BITS + ")"
-                + " WHERE recording_text MATCH ?" + filters.sql + " ORDER BY recording_text.rowid DESC";
+                + " WHERE " + store.dialect().textMatch() + filters.sql + " ORDER BY recording_text.rowid DESC";
         List<Match> matches = new ArrayList<>();
         try (PreparedStatement select = read.prepareStatement(sql)) {
-            select.setString(1, phrase(query.text()));
+            select.setString(1, store.dialect().textPattern(query.text()));
             filters.bind(select, 2);
             try (ResultSet rs = select.executeQuery()) {
                 StoredRecording current = null;
@@ -238,11 +248,6 @@ public final class Recordings {
         } catch (SQLException e) {
             throw new StoreException("cannot search recordings", e);
         }
-    }
-
-    /** A phrase query for FTS5: with the trigram tokenizer, a case-insensitive substring match. */
-    static String phrase(String text) {
-        return "\"" + text.replace("\"", "\"\"") + "\"";
     }
 
     private static Optional<StoredRecording> find(Connection c, String id) throws SQLException {
@@ -295,8 +300,12 @@ public final class Recordings {
                 insert.setLong(1, base + n);
                 insert.setString(2, lines.get(n).text());
                 insert.setLong(3, lines.get(n).offsetMs());
-                insert.executeUpdate();
+                insert.addBatch(); // one round trip per batch to a PostgreSQL server, not per line
+                if ((n - from) % 1000 == 999) {
+                    insert.executeBatch();
+                }
             }
+            insert.executeBatch();
         }
     }
 
@@ -321,11 +330,11 @@ public final class Recordings {
     /** The query's filters as SQL on {@code recordings r}, and their parameters. */
     private record Filters(String sql, List<Object> params) {
 
-        static Filters of(Query query) {
+        static Filters of(Query query, Dialect dialect) {
             StringBuilder sql = new StringBuilder();
             List<Object> params = new ArrayList<>();
-            exactOrPrefix(sql, params, "r.identity", query.identity());
-            exactOrPrefix(sql, params, "r.target", query.target());
+            exactOrPrefix(sql, params, "r.identity", query.identity(), dialect);
+            exactOrPrefix(sql, params, "r.target", query.target(), dialect);
             if (query.since() != null) {
                 sql.append(" AND r.ended_at >= ?");
                 params.add(query.since().toEpochMilli());
@@ -337,13 +346,14 @@ public final class Recordings {
             return new Filters(sql.toString(), params);
         }
 
-        private static void exactOrPrefix(StringBuilder sql, List<Object> params, String column, String value) {
+        private static void exactOrPrefix(StringBuilder sql, List<Object> params, String column, String value,
+                                          Dialect dialect) {
             if (value == null) {
                 return;
             }
             if (value.endsWith("*")) {
                 String prefix = value.substring(0, value.length() - 1);
-                sql.append(" AND ").append(column).append(" LIKE ? ESCAPE '\\'");
+                sql.append(" AND ").append(column).append(" ").append(dialect.like()).append(" ? ESCAPE '\\'");
                 params.add(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
             } else {
                 sql.append(" AND ").append(column).append(" = ?");

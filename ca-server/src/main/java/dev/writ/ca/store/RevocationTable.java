@@ -10,9 +10,11 @@ import java.util.List;
 
 /**
  * What the CA revoked (the {@code revocations} table of V3): certificates by serial or key id,
- * keys by fingerprint, one row each. Rows are only ever added, by the store's one writer, in the
- * transaction of their audit event; revoking what is revoked already adds nothing. The largest
- * row id is the KRL's version ({@code session.Revocations} builds the KRL from these rows).
+ * keys by fingerprint, one row each. Rows are only ever added, by the store's one writer (on
+ * PostgreSQL, the writer holding the writers' lock), in the transaction of their audit event;
+ * revoking what is revoked already adds nothing. Each row's id is one more than the largest, taken
+ * in that transaction, so the largest id, the KRL's version, grows in commit order and a KRL of
+ * version N holds every revocation committed up to N ({@code session.Revocations} builds the KRL from these rows).
  * Also the questions a revocation asks first: which certificates it covers.
  */
 public final class RevocationTable {
@@ -134,11 +136,10 @@ public final class RevocationTable {
     public List<IssuedCertificate> certificates(By by, Object value, Instant validAt, int limit) throws StoreException {
         synchronized (store) {
             try (PreparedStatement select = read.prepareStatement("SELECT * FROM certificates WHERE " + by.column
-                    + " = ? AND (? IS NULL OR valid_before > ?) ORDER BY issued_at DESC, serial LIMIT ?")) {
+                    + " = ? AND valid_before > ? ORDER BY issued_at DESC, serial LIMIT ?")) {
                 select.setObject(1, value);
-                select.setObject(2, validAt == null ? null : validAt.getEpochSecond());
-                select.setObject(3, validAt == null ? null : validAt.getEpochSecond());
-                select.setInt(4, limit);
+                select.setLong(2, validAt == null ? Long.MIN_VALUE : validAt.getEpochSecond());
+                select.setInt(3, limit);
                 List<IssuedCertificate> out = new ArrayList<>();
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
@@ -163,9 +164,15 @@ public final class RevocationTable {
     }
 
     private static void insert(Connection c, Entry entry, String reason, String revokedBy, Instant at) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO revocations (serial, key_id, key_fingerprint,"
-                + " reason, revoked_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setObject(1, entry.serial());
+        // the id (the KRL's version) is taken in the writer's transaction: ids grow in commit order
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO revocations (id, serial, key_id, key_fingerprint,"
+                + " reason, revoked_by, revoked_at) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM revocations),"
+                + " ?, ?, ?, ?, ?, ?)")) {
+            if (entry.serial() == null) {
+                insert.setNull(1, java.sql.Types.BIGINT);
+            } else {
+                insert.setLong(1, entry.serial());
+            }
             insert.setString(2, entry.keyId());
             insert.setString(3, entry.keyFingerprint());
             insert.setString(4, reason);

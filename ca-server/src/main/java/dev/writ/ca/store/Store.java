@@ -24,12 +24,17 @@ import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+import javax.sql.DataSource;
 
 /**
  * The CA's durable state: issued certificates, the hash-chained audit log, access requests
  * ({@link AccessRequests}), revocations ({@link RevocationTable}) and the index of session
- * recordings ({@link Recordings}), in SQLite (WAL, synchronous=FULL, one writer). Every write
- * returns only once its transaction is committed.
+ * recordings ({@link Recordings}), in SQLite (WAL, synchronous=FULL, one writer) or in PostgreSQL,
+ * which several CA replicas share. Every write returns only once its transaction is committed.
+ * Each store has one writer thread and connection; on PostgreSQL the writers of all replicas take
+ * turns ({@link Dialect#lockWriters}), so that every invariant that rests on one writer (the audit
+ * chain's order, a request's state, the KRL's version, a join token spent once) holds across them.
  */
 public final class Store implements AutoCloseable {
 
@@ -37,6 +42,13 @@ public final class Store implements AutoCloseable {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final long WRITE_TIMEOUT_SECONDS = 10;
 
+    /** Opens a new connection to the store's database. */
+    interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    private final Dialect dialect;
+    private final Connections connections;
     private final Connection writeConnection;
     private final Connection readConnection;
     private final Connection recordingsConnection;
@@ -56,16 +68,22 @@ public final class Store implements AutoCloseable {
         T run(Connection connection) throws SQLException, StoreException;
     }
 
-    private Store(Connection writeConnection, Connection readConnection, Connection recordingsConnection,
-                  Consumer<Long> commitNanos) throws SQLException {
+    private Store(Dialect dialect, Connections connections, Consumer<Long> commitNanos) throws SQLException {
+        this.dialect = dialect;
+        this.connections = connections;
+        Connection writeConnection = connections.open();
+        writeConnection.setAutoCommit(false);
+        Connection readConnection = connections.open();
+        Connection recordingsConnection = connections.open();
         this.writeConnection = writeConnection;
         this.readConnection = readConnection;
         this.recordingsConnection = recordingsConnection;
         this.insertCertificate = writeConnection.prepareStatement("""
                 INSERT INTO certificates (serial, kind, key_id, principals, valid_after, valid_before, key_fingerprint,
                                           identity, issuer, client_address, roles, issued_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
-        this.tail = ChainTail.load(writeConnection);
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (serial) DO NOTHING""");
+        this.tail = new ChainTail(writeConnection, dialect);
         this.writer = new GroupCommitWriter(writeConnection, tail, commitNanos);
         this.accessRequests = new AccessRequests(this, readConnection);
         this.recordings = new Recordings(this, recordingsConnection);
@@ -87,13 +105,66 @@ public final class Store implements AutoCloseable {
             config.enforceForeignKeys(true);
             SQLiteDataSource dataSource = new SQLiteDataSource(config);
             dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-            Connection write = dataSource.getConnection();
-            write.setAutoCommit(false);
-            Connection read = dataSource.getConnection();
-            return new Store(write, read, dataSource.getConnection(), commitNanos);
+            migrate(dataSource, Dialect.SQLITE);
+            return new Store(Dialect.SQLITE, dataSource::getConnection, commitNanos);
         } catch (Exception e) {
             throw new StoreException("cannot open the store at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens the PostgreSQL database at {@code location} as its user with {@code password} (null
+     * when the server asks for none), migrating it when needed. Several CA replicas may start at
+     * once: Flyway holds a lock on the database while it migrates, so the migrations run once.
+     */
+    public static Store openPostgresql(PostgresLocation location, String password, Consumer<Long> commitNanos)
+            throws StoreException {
+        try {
+            PGSimpleDataSource dataSource = new PGSimpleDataSource();
+            dataSource.setURL(location.jdbcUrl());
+            dataSource.setUser(location.user());
+            if (password != null) {
+                dataSource.setPassword(password);
+            }
+            dataSource.setApplicationName("writ-ca");
+            dataSource.setTcpKeepAlive(true);
+            dataSource.setReWriteBatchedInserts(true);
+            dataSource.setConnectTimeout(10);
+            migrate(dataSource, Dialect.POSTGRESQL);
+            return new Store(Dialect.POSTGRESQL, dataSource::getConnection, commitNanos);
+        } catch (Exception e) {
+            // the driver's messages name the host, the database and the user, never the password
+            throw new StoreException("cannot open the store at " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void migrate(DataSource dataSource, Dialect dialect) {
+        Flyway.configure().dataSource(dataSource).locations(dialect.migrationLocations().toArray(String[]::new))
+                .failOnMissingLocations(false).load().migrate();
+    }
+
+    /** Which database this store is in: for the SQL that differs ({@link Dialect}). */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * A new read-only connection of the caller's own to the store's database (the KRL reads its
+     * table on one), closed by the caller.
+     */
+    public Connection openReadOnly() throws StoreException {
+        try {
+            Connection connection = connections.open();
+            if (dialect == Dialect.SQLITE) {
+                try (Statement s = connection.createStatement()) {
+                    s.execute("PRAGMA query_only = true");
+                }
+            } else {
+                connection.setReadOnly(true);
+            }
+            return connection;
+        } catch (SQLException e) {
+            throw new StoreException("cannot connect to the store: " + e.getMessage(), e);
         }
     }
 
@@ -194,7 +265,7 @@ public final class Store implements AutoCloseable {
 
     private void insertCertificate(IssuedCertificate c) throws SQLException, StoreException {
         PreparedStatement insert = insertCertificate;
-        try {
+        {
             insert.setLong(1, c.serial());
             insert.setString(2, c.kind());
             insert.setString(3, c.keyId());
@@ -207,12 +278,10 @@ public final class Store implements AutoCloseable {
             insert.setString(10, c.clientAddress());
             insert.setString(11, json(c.roles()));
             insert.setLong(12, c.issuedAt().toEpochMilli());
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            if (isUniqueViolation(e)) {
+            // a serial in use (on any replica) inserts nothing rather than failing the transaction
+            if (insert.executeUpdate() == 0) {
                 throw new SerialConflictException(c.serial());
             }
-            throw e;
         }
     }
 
@@ -326,19 +395,35 @@ public final class Store implements AutoCloseable {
 
     /** Audit events that pass the query's filters, oldest first. */
     public synchronized List<StoredAuditEvent> auditEvents(AuditQuery query) throws StoreException {
-        try (PreparedStatement select = readConnection.prepareStatement("""
-                SELECT * FROM audit_events WHERE seq > ?1 AND (?2 IS NULL OR actor = ?2)
-                  AND ((?3 IS NULL AND ?4 IS NULL) OR type = ?3 OR type LIKE ?4 ESCAPE '\\')
-                  AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
-                ORDER BY seq LIMIT ?7""")) {
-            String prefix = query.typePrefixPattern();
-            select.setLong(1, query.afterSeq());
-            select.setString(2, query.actor());
-            select.setString(3, prefix == null ? query.type() : null);
-            select.setString(4, prefix);
-            setMillis(select, 5, query.since());
-            setMillis(select, 6, query.until());
-            select.setInt(7, query.limit());
+        String prefix = query.typePrefixPattern();
+        String type = prefix == null ? query.type() : null;
+        StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE seq > ?");
+        List<Object> params = new ArrayList<>(List.of(query.afterSeq()));
+        if (query.actor() != null) {
+            sql.append(" AND actor = ?");
+            params.add(query.actor());
+        }
+        if (prefix != null) {
+            sql.append(" AND type ").append(dialect.like()).append(" ? ESCAPE '\\'");
+            params.add(prefix);
+        } else if (type != null) {
+            sql.append(" AND type = ?");
+            params.add(type);
+        }
+        if (query.since() != null) {
+            sql.append(" AND at >= ?");
+            params.add(query.since().toEpochMilli());
+        }
+        if (query.until() != null) {
+            sql.append(" AND at < ?");
+            params.add(query.until().toEpochMilli());
+        }
+        sql.append(" ORDER BY seq LIMIT ?");
+        params.add(query.limit());
+        try (PreparedStatement select = readConnection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+                select.setObject(i + 1, params.get(i));
+            }
             List<StoredAuditEvent> events = new ArrayList<>();
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
@@ -354,25 +439,40 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Re-checks the whole audit hash chain against the stored head. */
+    /**
+     * Re-checks the whole audit hash chain against the stored head: the head is read first, and
+     * the events up to it, so that events other writers (or replicas) append meanwhile are left
+     * for the next check.
+     */
     public AuditChain.Verification verifyAudit() throws StoreException {
-        List<StoredAuditEvent> all = new ArrayList<>();
-        long after = 0;
-        for (List<StoredAuditEvent> page; !(page = auditEvents(after, 10_000)).isEmpty(); ) {
-            all.addAll(page);
-            after = page.get(page.size() - 1).seq();
-        }
+        Long headSeq = null;
+        String headHash = null;
         synchronized (this) {
             try (Statement s = readConnection.createStatement();
                  ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
-                List<AuditRecord> records = all.stream().map(StoredAuditEvent::toRecord).toList();
-                return rs.next()
-                        ? AuditChain.verify(records, rs.getLong(1), rs.getString(2))
-                        : AuditChain.verify(records, null, null);
+                if (rs.next()) {
+                    headSeq = rs.getLong(1);
+                    headHash = rs.getString(2);
+                }
             } catch (SQLException e) {
                 throw new StoreException("cannot read the audit head", e);
             }
         }
+        List<StoredAuditEvent> all = new ArrayList<>();
+        long after = 0;
+        for (List<StoredAuditEvent> page; !(page = auditEvents(after, 10_000)).isEmpty(); ) {
+            for (StoredAuditEvent event : page) {
+                if (headSeq == null || event.seq() <= headSeq) {
+                    all.add(event);
+                }
+            }
+            after = page.get(page.size() - 1).seq();
+            if (headSeq != null && after >= headSeq) {
+                break;
+            }
+        }
+        List<AuditRecord> records = all.stream().map(StoredAuditEvent::toRecord).toList();
+        return AuditChain.verify(records, headSeq, headHash);
     }
 
     /** True when the database answers a query: for {@code /readyz}. */
@@ -412,14 +512,6 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static void setMillis(PreparedStatement statement, int index, Instant at) throws SQLException {
-        if (at == null) {
-            statement.setNull(index, java.sql.Types.INTEGER);
-        } else {
-            statement.setLong(index, at.toEpochMilli());
-        }
-    }
-
     static String canonical(AuditEvent event) {
         return json(event.details());
     }
@@ -432,42 +524,29 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static boolean isUniqueViolation(SQLException e) {
-        String message = String.valueOf(e.getMessage());
-        return message.contains("UNIQUE") || message.contains("PRIMARYKEY") || "23505".equals(e.getSQLState());
-    }
-
-    /** The audit chain's last sequence number and hash, advanced by the writer and rolled back with a failed batch. */
+    /**
+     * The audit chain's last sequence number and hash, read from the head row at the start of each
+     * batch (after the writers' lock, so another replica's appends are seen) and written back once
+     * at its end.
+     */
     private static final class ChainTail implements GroupCommitWriter.BatchState {
+        private final Dialect dialect;
         private final PreparedStatement insertEvent;
+        private final PreparedStatement selectHead;
         private final PreparedStatement updateHead;
         private long seq;
         private String hash;
-        private long savedSeq;
-        private String savedHash;
+        private long headSeq;
 
-        private ChainTail(Connection connection) throws SQLException {
+        private ChainTail(Connection connection, Dialect dialect) throws SQLException {
+            this.dialect = dialect;
             insertEvent = connection.prepareStatement("""
                     INSERT INTO audit_events (seq, at, type, actor, outcome, client_address, details, prev_hash, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+            selectHead = connection.prepareStatement("SELECT seq, hash FROM audit_head WHERE id = 1");
             updateHead = connection.prepareStatement("""
                     INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash""");
-        }
-
-        static ChainTail load(Connection connection) throws SQLException {
-            ChainTail tail = new ChainTail(connection);
-            tail.seq = 0;
-            tail.hash = AuditChain.GENESIS;
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
-                if (rs.next()) {
-                    tail.seq = rs.getLong(1);
-                    tail.hash = rs.getString(2);
-                }
-            }
-            connection.commit();
-            return tail;
         }
 
         /** Appends the event after the tail; returns its sequence number. */
@@ -491,26 +570,28 @@ public final class Store implements AutoCloseable {
             return next;
         }
 
+        @Override
+        public void begin(Connection connection) throws SQLException {
+            dialect.lockWriters(connection);
+            seq = 0;
+            hash = AuditChain.GENESIS;
+            try (ResultSet rs = selectHead.executeQuery()) {
+                if (rs.next()) {
+                    seq = rs.getLong(1);
+                    hash = rs.getString(2);
+                }
+            }
+            headSeq = seq;
+        }
+
         /** The head moves once per transaction, to the batch's last event. */
         @Override
         public void end(Connection connection) throws SQLException {
-            if (seq != savedSeq) {
+            if (seq != headSeq) {
                 updateHead.setLong(1, seq);
                 updateHead.setString(2, hash);
                 updateHead.executeUpdate();
             }
-        }
-
-        @Override
-        public void begin() {
-            savedSeq = seq;
-            savedHash = hash;
-        }
-
-        @Override
-        public void rollback() {
-            seq = savedSeq;
-            hash = savedHash;
         }
     }
 }

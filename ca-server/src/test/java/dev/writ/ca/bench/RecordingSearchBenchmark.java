@@ -3,6 +3,7 @@ package dev.writ.ca.bench;
 import dev.writ.ca.access.GrantEndedListener;
 import dev.writ.ca.testing.RecordingBastion;
 import dev.writ.ca.testing.TestCa;
+import dev.writ.ca.testing.TestDatabase;
 import dev.writ.ca.testing.TestCast;
 import dev.writ.ca.testing.TestIdp;
 import java.net.URI;
@@ -13,9 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,17 +53,21 @@ public final class RecordingSearchBenchmark {
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        // sqlite (default) or postgresql: a private cluster of Debian's PostgreSQL (TestPostgres)
+        TestDatabase.Kind kind = args.length > 2 ? TestDatabase.Kind.valueOf(args[2].toUpperCase()) : TestDatabase.Kind.SQLITE;
         // one line per stored recording is right for a CA, not for this table
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.writ")).setLevel(ch.qos.logback.classic.Level.WARN);
         System.out.printf("machine: %d cores, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("os.name"));
         Path dir = Files.createTempDirectory("writ-recording-bench");
         RecordingBastion bastion = RecordingBastion.generate("bastion-1");
+        System.out.println("store: " + kind.name().toLowerCase());
         try (TestIdp idp = new TestIdp();
-             TestCa ca = TestCa.start(dir, idp.issuerUrl(), POLICY, Clock.systemUTC(), bastion.config(),
+             TestDatabase database = kind.create(dir.resolve("data"));
+             TestCa ca = TestCa.startOn(database, dir, idp.issuerUrl(), POLICY, Clock.systemUTC(), bastion.config(),
                      GrantEndedListener.NONE)) {
             upload(ca, bastion, count);
-            report(ca, dir);
+            report(database);
             String auditor = idp.idToken("hal@example.com", List.of("security"));
             Map<String, String> queries = new LinkedHashMap<>();
             queries.put("rare text (1% of recordings): q=rm -rf /", "q=" + enc("rm -rf /"));
@@ -128,12 +130,13 @@ public final class RecordingSearchBenchmark {
         return cast.bytes();
     }
 
-    private static void report(TestCa ca, Path dir) throws Exception {
-        try (Connection c = ca.sql(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM recordings), (SELECT count(*) FROM recording_text)")) {
-            System.out.printf("index: %d recordings, %d lines of text; database %.0f MB%n", rs.getLong(1), rs.getLong(2),
-                    (Files.size(ca.database()) + Files.size(Path.of(ca.database() + "-wal"))) / 1e6);
-        }
+    private static void report(TestDatabase database) throws Exception {
+        long bytes = database.kind() == TestDatabase.Kind.POSTGRESQL
+                ? database.count("SELECT pg_database_size(current_database())")
+                : database.count("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+        System.out.printf("index: %d recordings, %d lines of text; database %.0f MB%n",
+                database.count("SELECT count(*) FROM recordings"), database.count("SELECT count(*) FROM recording_text"),
+                bytes / 1e6);
     }
 
     private static void time(HttpClient http, String url, String token, String label, int rounds) throws Exception {

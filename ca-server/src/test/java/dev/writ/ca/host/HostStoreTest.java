@@ -16,7 +16,6 @@ import dev.writ.ca.store.Store;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
@@ -32,24 +31,35 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.writ.ca.testing.TestDatabase;
 
 /** The store's part of host certificates: a join token is spent in the transaction that records the certificate, or not at all. */
+@ParameterizedClass
+@EnumSource(TestDatabase.Kind.class)
 class HostStoreTest {
 
     static final Instant NOW = Instant.parse("2026-11-21T08:00:00Z");
 
+    @Parameter
+    TestDatabase.Kind kind;
     @TempDir
     Path dir;
+    TestDatabase db;
     Store store;
 
     @BeforeEach
     void open() throws Exception {
-        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> { });
+        db = kind.create(dir);
+        store = db.open();
     }
 
     @AfterEach
     void close() {
         store.close();
+        db.close();
     }
 
     static IssuedCertificate hostCertificate(long serial) {
@@ -73,11 +83,7 @@ class HostStoreTest {
     }
 
     long count(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("writ.db"));
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.count(sql);
     }
 
     @Test

@@ -16,26 +16,37 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.writ.ca.testing.TestDatabase;
 
+@ParameterizedClass
+@EnumSource(TestDatabase.Kind.class)
 class AccessRequestsTest {
 
     static final Instant T0 = Instant.parse("2026-11-18T09:00:00Z");
     static final String IDP = "https://idp.example.com";
 
+    @Parameter
+    TestDatabase.Kind kind;
     @TempDir
     Path dir;
+    TestDatabase db;
     Store store;
     AccessRequests requests;
 
     @BeforeEach
     void open() throws Exception {
-        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> { });
+        db = kind.create(dir);
+        store = db.open();
         requests = store.accessRequests();
     }
 
     @AfterEach
     void close() {
         store.close();
+        db.close();
     }
 
     static AccessRequest pending(String id, int approvals) {

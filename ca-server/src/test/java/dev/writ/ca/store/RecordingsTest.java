@@ -20,27 +20,38 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.writ.ca.testing.TestDatabase;
 
-/** The recordings index in a real SQLite file: facts, full-text search with offsets, filters. */
+/** The recordings index in a real SQLite file and a real PostgreSQL database: facts, full-text search with offsets, filters. */
+@ParameterizedClass
+@EnumSource(TestDatabase.Kind.class)
 class RecordingsTest {
 
     static final Instant T0 = Instant.parse("2026-11-21T08:00:00Z");
 
+    @Parameter
+    TestDatabase.Kind kind;
     @TempDir
     Path dir;
+    TestDatabase db;
     Store store;
     Recordings recordings;
     final AtomicLong commits = new AtomicLong();
 
     @BeforeEach
     void open() throws Exception {
-        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> commits.incrementAndGet());
+        db = kind.create(dir);
+        store = db.open(nanos -> commits.incrementAndGet());
         recordings = store.recordings();
     }
 
     @AfterEach
     void close() {
         store.close();
+        db.close();
     }
 
     static StoredRecording recording(String id, String identity, String target, Instant start, long seconds) {
@@ -122,6 +133,11 @@ class RecordingsTest {
         @Test
         void linesLeftWithoutTheirRowAreNeverFoundNorOverwritten() throws Exception {
             store.write(c -> { // what an upload that failed half-way leaves behind
+                if (kind == TestDatabase.Kind.POSTGRESQL) { // having drawn seq 7 from the database's sequence
+                    try (var drawn = c.prepareStatement("SELECT setval('recording_seq', 7)")) {
+                        drawn.execute();
+                    }
+                }
                 try (var orphan = c.prepareStatement("INSERT INTO recording_text (rowid, text, offset_ms) VALUES (?, ?, 0)")) {
                     orphan.setLong(1, 7L << 24);
                     orphan.setString(2, "orphaned text");

@@ -10,46 +10,56 @@ import dev.writ.ca.store.RevocationTable.Entry;
 import dev.writ.ca.store.RevocationTable.Revoked;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.writ.ca.testing.TestDatabase;
 
 /** The one revocation table: idempotent entries with their audit event, the checks that read it, and V6's merge. */
+@ParameterizedClass
+@EnumSource(TestDatabase.Kind.class)
 class RevocationTableTest {
 
     static final Instant NOW = Instant.parse("2026-11-21T08:00:00Z");
 
+    @Parameter
+    TestDatabase.Kind kind;
     @TempDir
     Path dir;
+    TestDatabase db;
     Store store;
+
+    @BeforeEach
+    void create() {
+        db = kind.create(dir);
+    }
 
     @AfterEach
     void close() {
         if (store != null) {
             store.close();
         }
+        db.close();
     }
 
     Store open() throws StoreException {
-        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> { });
+        store = db.open();
         return store;
     }
 
     long count(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("writ.db"));
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.count(sql);
     }
 
     static AuditEvent event(Revoked revoked) {
@@ -144,12 +154,13 @@ class RevocationTableTest {
 
         @Test
         void movesTheRevokedSerialsOfV2IntoTheOneTableAndDropsTheirs() throws Exception {
-            String url = "jdbc:sqlite:" + dir.resolve("writ.db");
-            Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").target("4").load().migrate();
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            db.close();
+            db = kind.createEmpty(dir);
+            db.migrateTo("4");
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
                 s.executeUpdate("INSERT INTO revoked_serials (serial, revoked_at, reason) VALUES (42, 1000, 'key lost'),"
                         + " (43, 2000, 'host gone')");
-                s.executeUpdate("INSERT INTO revocations (serial, reason, revoked_by, revoked_at) VALUES (43, 'already',"
+                s.executeUpdate("INSERT INTO revocations (id, serial, reason, revoked_by, revoked_at) VALUES (1, 43, 'already',"
                         + " 'admin@example.com', 1500)");
             }
 
@@ -161,7 +172,7 @@ class RevocationTableTest {
                     + " AND revoked_by = 'writ' AND revoked_at = 1000"));
             assertEquals(1, count("SELECT COUNT(*) FROM revocations WHERE serial = 43"));
             assertEquals(2, store.revocations().version());
-            assertEquals(0, count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'revoked_serials'"));
+            assertFalse(db.hasTable("revoked_serials"));
         }
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.writ.protocol.audit.AuditChain;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -23,23 +22,32 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.writ.ca.testing.TestDatabase;
 
+@ParameterizedClass
+@EnumSource(TestDatabase.Kind.class)
 class StoreTest {
 
+    @Parameter
+    TestDatabase.Kind kind;
     @TempDir
     Path dir;
-    Path db;
+    TestDatabase db;
     Store store;
 
     @BeforeEach
     void open() throws Exception {
-        db = dir.resolve("writ.db");
-        store = Store.openSqlite(db, nanos -> { });
+        db = kind.create(dir);
+        store = db.open();
     }
 
     @AfterEach
     void close() {
         store.close();
+        db.close();
     }
 
     static AuditEvent event(String actor, int n) {
@@ -56,9 +64,8 @@ class StoreTest {
 
     void tamper(String sql) throws SQLException {
         store.close();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.executeUpdate("DROP TRIGGER audit_events_append_only_update");
-            s.executeUpdate("DROP TRIGGER audit_events_append_only_delete");
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            db.dropAuditGuards(s);
             s.executeUpdate(sql);
         }
     }
@@ -84,7 +91,7 @@ class StoreTest {
         void findsAnAlteredEvent() throws Exception {
             writeEvents(5);
             tamper("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3");
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
             AuditChain.Verification result = store.verifyAudit();
             assertFalse(result.ok());
             assertEquals(3L, result.brokenAt());
@@ -97,7 +104,7 @@ class StoreTest {
             String forged = AuditChain.hash(store.auditEvents(1, 1).get(0).prevHash(), 2,
                     event("alice", 2).at().toEpochMilli(), "test.event", "mallory", "ok", "127.0.0.1", "{}");
             tamper("UPDATE audit_events SET actor = 'mallory', details = '{}', hash = '" + forged + "' WHERE seq = 2");
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
             AuditChain.Verification result = store.verifyAudit();
             assertFalse(result.ok());
             assertEquals(3L, result.brokenAt());
@@ -108,7 +115,7 @@ class StoreTest {
         void findsADeletedEvent() throws Exception {
             writeEvents(5);
             tamper("DELETE FROM audit_events WHERE seq = 2");
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
             AuditChain.Verification result = store.verifyAudit();
             assertFalse(result.ok());
             assertEquals(2L, result.brokenAt());
@@ -119,7 +126,7 @@ class StoreTest {
         void findsATruncatedTail() throws Exception {
             writeEvents(5);
             tamper("DELETE FROM audit_events WHERE seq >= 4");
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
             AuditChain.Verification result = store.verifyAudit();
             assertFalse(result.ok());
             assertTrue(result.problem().contains("events were removed from the end"), result.problem());
@@ -129,18 +136,18 @@ class StoreTest {
         void refusesUpdatesThroughTheDatabase() throws Exception {
             writeEvents(1);
             store.close();
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
                 SQLException e = assertThrows(SQLException.class, () -> s.executeUpdate("DELETE FROM audit_events"));
                 assertTrue(e.getMessage().contains("append-only"), e.getMessage());
             }
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
         }
 
         @Test
         void chainContinuesAcrossRestarts() throws Exception {
             writeEvents(3);
             store.close();
-            store = Store.openSqlite(db, nanos -> { });
+            store = db.open();
             writeEvents(2);
             AuditChain.Verification result = store.verifyAudit();
             assertTrue(result.ok(), String.valueOf(result.problem()));

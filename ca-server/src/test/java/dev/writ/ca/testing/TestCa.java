@@ -97,6 +97,35 @@ public final class TestCa implements AutoCloseable {
     }
 
     /**
+     * Starts a CA as {@link #start(Path, String, String, Clock, String)} does, but on {@code database}
+     * (e.g. a PostgreSQL database of the test cluster, its password in a 0600 file beside the config).
+     */
+    public static TestCa startOn(TestDatabase database, Path dir, String issuerUrl, String policyYaml, Clock clock,
+                                 String extraConfig, GrantEndedListener grantEnded) throws Exception {
+        Files.createDirectories(dir.resolve("policies"));
+        Files.writeString(dir.resolve("policies/policy.yaml"), policyYaml);
+        String passwordLine = "";
+        if (database.password() != null) {
+            Path password = dir.resolve("store-password");
+            Files.writeString(password, database.password() + "\n");
+            Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            passwordLine = "store_password_file: ./store-password\n";
+        }
+        Path configFile = dir.resolve("ca.yaml");
+        Files.writeString(configFile, """
+                listen: 127.0.0.1:0
+                store: %s
+                %skeys: ./data/keys
+                policies: ./policies
+                recordings: ./data/recordings
+                issuers:
+                  - url: %s
+                    audience: writ
+                """.formatted(database.storeUrl(), passwordLine, issuerUrl) + extraConfig);
+        return new TestCa(dir, Main.start(ConfigLoader.load(configFile), clock, grantEnded));
+    }
+
+    /**
      * Starts a CA again on the directory a stopped one left (its config, database and keys), on
      * {@code port}: a restart, for bastions and clients that keep the CA's URL.
      */

@@ -28,16 +28,21 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * record, with 16 concurrent clients; beside it, in the same run, the raw Ed25519 signing rate
  * (the ceiling) and the rate of MINA building and signing certificates without HTTP or store.
  *
- * <p>Run with {@code ./dev bench issuance [seconds]}. Everything runs on loopback in one JVM:
+ * <p>Run with {@code ./dev bench issuance [seconds]}; {@code ./dev bench issuance SECONDS --stores}
+ * compares the stores instead ({@link IssuanceAcrossStores}). Everything runs on loopback in one JVM:
  * the OIDC issuer (only for the tokens, fetched before measuring), the CA and the clients.
  */
 public final class IssuanceBenchmark {
 
-    private static final int CLIENTS = 16;
+    static final int CLIENTS = 16;
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         Security.addProvider(new BouncyCastleProvider());
+        if (args.length > 1 && args[1].equals("--stores")) {
+            IssuanceAcrossStores.run(seconds);
+            return;
+        }
         System.out.printf("machine: %d cores, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("os.name"));
 
@@ -75,7 +80,7 @@ public final class IssuanceBenchmark {
     }
 
     /** A wrk script that rotates the clients' tokens and keys over the requests. */
-    private static Path writeWrkScript(Path dir, List<String> tokens, List<String> bodies) throws Exception {
+    static Path writeWrkScript(Path dir, List<String> tokens, List<String> bodies) throws Exception {
         StringBuilder lua = new StringBuilder("tokens = {");
         tokens.forEach(token -> lua.append('"').append(token).append("\",\n"));
         lua.append("}\nbodies = {");
@@ -94,14 +99,21 @@ public final class IssuanceBenchmark {
     }
 
     /** Runs wrk (C, light on the CPU the CA also needs) with one connection per client. */
-    private static String wrk(Path script, String url, int seconds) throws Exception {
-        Process wrk = new ProcessBuilder("wrk", "--latency", "-t", "2", "-c", Integer.toString(CLIENTS),
+    static String wrk(Path script, String url, int seconds) throws Exception {
+        return wrk(script, url, seconds, CLIENTS).call();
+    }
+
+    /** Starts wrk with {@code connections}; the answer is its report once it has finished. */
+    static java.util.concurrent.Callable<String> wrk(Path script, String url, int seconds, int connections) throws Exception {
+        Process wrk = new ProcessBuilder("wrk", "--latency", "-t", "2", "-c", Integer.toString(connections),
                 "-d", seconds + "s", "-s", script.toString(), url).redirectErrorStream(true).start();
-        String output = new String(wrk.getInputStream().readAllBytes());
-        if (wrk.waitFor() != 0) {
-            throw new IllegalStateException("wrk failed: " + output);
-        }
-        return output;
+        return () -> {
+            String output = new String(wrk.getInputStream().readAllBytes());
+            if (wrk.waitFor() != 0) {
+                throw new IllegalStateException("wrk failed: " + output);
+            }
+            return output;
+        };
     }
 
     private static double rawEd25519PerSecond(int threads, int seconds) throws InterruptedException {
