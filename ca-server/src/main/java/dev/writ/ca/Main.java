@@ -20,7 +20,7 @@ import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.webhook.Webhooks;
-import dev.writ.policy.Policy;
+import dev.writ.ca.policy.PolicyReloader;
 import dev.writ.policy.PolicyException;
 import java.nio.file.Path;
 import java.security.Security;
@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
         Security.addProvider(new BouncyCastleProvider());
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
-        Policy policy;
+        PolicyReloader policy;
         Store store;
         try {
             keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
@@ -86,9 +86,11 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("cannot load the CA keys from " + config.keys() + ": " + e.getMessage());
         }
         try {
-            policy = Policy.load(config.policies());
+            policy = PolicyReloader.load(config.policies(), clock);
         } catch (PolicyException e) {
             throw new StartupException("policy: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new StartupException("policy: cannot read " + config.policies() + ": " + e.getMessage());
         }
         try {
             store = Store.openSqlite(config.sqlitePath(), metrics::storeCommitted);
@@ -136,8 +138,10 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
-        } catch (RuntimeException e) {
+            policy.watch(store);
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, policy, store).start();
+        } catch (RuntimeException | java.io.IOException e) {
+            policy.close();
             routes.close();
             access.close();
             webhooks.close();
