@@ -234,7 +234,7 @@ public final class HostCommands implements Runnable {
                             : login.idToken();
                     JoinTokenResponse token = JoinTokenCreation.create(client, idToken, hostnames, ttl);
                     out.println(token.token());
-                    err.println("join token for " + String.join(", ", hostnames) + ", valid until " + token.expiresAt()
+                    err.println("join token for " + String.join(", ", hostnames) + ", valid until " + dev.writ.agent.Instants.seconds(token.expiresAt())
                             + ", single use; it is not shown again. On the host:");
                     err.println("  writ host bootstrap --ca " + client.url() + " --token \"$TOKEN\""
                             + hostnames.stream().map(h -> " --hostname " + h).reduce("", String::concat));

@@ -61,6 +61,9 @@ class HostTokenCommandTest {
         assertEquals(0, created.exit(), created.toString());
         assertTrue(created.out().strip().matches("wjt_[A-Za-z0-9_-]{43}"), created.toString());
         assertTrue(created.err().contains("writ host bootstrap --ca " + ca.url()), created.err());
+        // the CA's time, to the second as the CLI prints every time
+        assertTrue(created.err().matches("(?s)join token for web01\\.example\\.com, valid until "
+                + "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, single use.*"), created.err());
     }
 
     @Test
