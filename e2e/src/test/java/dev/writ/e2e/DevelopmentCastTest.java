@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.agent.testing.TestEnv;
 import dev.writ.ca.testing.Processes;
 import dev.writ.ca.testing.TestCa;
 import java.net.InetAddress;
@@ -28,12 +29,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The cast of the development stack: the development issuer ({@code dev-issuer.json}, as
  * {@code ./dev up} runs it) signs in the name typed with that person's groups, and the example
  * policies ({@code policies/examples}) give alice (engineer), oscar (on-call approver), ada
- * (admin) and sam (security) distinct powers at a real CA.
+ * (admin) and sam (security) distinct powers at a real CA. {@code writ login} is completed as
+ * people do it: the issuer's page in headless Chromium, a name typed, the redirect to writ.
  */
 class DevelopmentCastTest {
 
@@ -156,5 +162,48 @@ class DevelopmentCastTest {
         assertTrue(audit.body().contains("\"actor\":\"oscar@example.com\""), audit.body());
         assertEquals(200, ca.get("/v1/sessions", sam).statusCode());
         assertEquals(403, ca.get("/v1/sessions", alice).statusCode());
+    }
+
+    @Test
+    void writLoginCompletesOnTheIssuersPageInChromium() throws Exception {
+        System.setProperty("SE_AVOID_BROWSER_DOWNLOAD", "true"); // Selenium Manager must not fetch anything
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory(dir, "chromium"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        ChromeDriver chromium = new ChromeDriver(service, options);
+        java.util.concurrent.ExecutorService person = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.atomic.AtomicReference<String> page = new java.util.concurrent.atomic.AtomicReference<>();
+            // the browser writ opens: the issuer's sign-in page, where oscar types his name
+            TestEnv env = TestEnv.in(dir.resolve("oscar")).browser(uri -> {
+                person.submit(() -> {
+                    chromium.get(uri.toString());
+                    page.set(chromium.getTitle() + " " + chromium.findElement(By.tagName("h2")).getText());
+                    chromium.findElement(By.name("username")).sendKeys("oscar");
+                    chromium.findElement(By.cssSelector("input[type=submit]")).click();
+                    return null;
+                });
+                return true;
+            });
+            TestEnv.Result configure = env.run("configure", "--ca", ca.url());
+            assertEquals(0, configure.exit(), configure.toString());
+            TestEnv.Result login = env.run("login");
+            assertEquals(0, login.exit(), login.toString());
+            assertTrue(String.valueOf(page.get()).contains("Sign-in"), String.valueOf(page.get()));
+            assertTrue(login.out().contains("Logged in as oscar@example.com") || login.err().contains("Logged in as oscar@example.com"),
+                    login.toString());
+            // what the name typed may do: review requests for prod-admin, and nothing of an auditor's
+            TestEnv.Result requests = env.run("requests", "--pending");
+            assertEquals(0, requests.exit(), requests.toString());
+            TestEnv.Result audit = env.run("audit");
+            assertEquals(11, audit.exit(), audit.toString());
+        } finally {
+            person.shutdownNow();
+            chromium.quit();
+        }
     }
 }
