@@ -4,8 +4,9 @@
 # (the demo target's host certificate is signed straight from the development CA's key file).
 #
 #   bastion/demo.sh prepare   before the CA starts: the bastion's key, the CA's `bastions:` entry
-#                             (printed on stdout, to append to the CA's config), and a policy
-#                             directory .dev/policies = policies/examples + a role for the demo
+#                             (printed on stdout, to append to the CA's config), and, when it
+#                             is missing, a policy directory .dev/policies = policies/examples +
+#                             a role for the demo
 #   bastion/demo.sh run       once the CA answers: starts the demo target and the bastion
 #                             (foreground; Ctrl-C stops both)
 #   bastion/demo.sh login     a key and a certificate from the CA for the development user, and
@@ -29,14 +30,17 @@ prepare() {
   mkdir -p "$DEV/bastion" "$DEV/policies"
   chmod 700 "$DEV/bastion"
   [ -f "$DEV/bastion/bastion_key" ] || ssh-keygen -q -t ed25519 -N '' -C "writ dev bastion" -f "$DEV/bastion/bastion_key"
-  # the example policies, plus a role that lets the development user in as the login the demo
-  # target accepts (sshd run as $LOGIN logs in no one else)
-  cp "$ROOT"/policies/examples/*.yaml "$DEV/policies/"
-  cat > "$DEV/policies/zz-demo.yaml" <<POLICY
+  # the example policies, plus a role that lets the development cast in as the login the demo
+  # target accepts (sshd run as $LOGIN logs in no one else); copied only when missing, so that
+  # edits made to .dev/policies stay (the CA reloads them while it runs)
+  if ! compgen -G "$DEV/policies/*.y*ml" >/dev/null; then
+    cp "$ROOT"/policies/examples/*.yaml "$DEV/policies/"
+  fi
+  [ -f "$DEV/policies/zz-demo.yaml" ] || cat > "$DEV/policies/zz-demo.yaml" <<POLICY
 # Added by bastion/demo.sh for ./dev up: the demo target, reached through the bastion.
 roles:
   - name: demo
-    match: { email: ["*@example.com"], groups: [engineering] }
+    match: { email: ["*@example.com"], groups: [engineering, sre] }
     principals: ["$LOGIN"]
     targets: [ { hosts: [demo] } ]
     ttl: 8h

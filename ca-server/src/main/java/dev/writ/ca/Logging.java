@@ -20,9 +20,29 @@ final class Logging {
     static void configure(LogFormat format) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
+        Encoder<ILoggingEvent> encoder = encoder(format, context);
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setContext(context);
+        console.setEncoder(encoder);
+        console.start();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(console);
+        context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+        context.getLogger("io.javalin").setLevel(Level.WARN);
+        context.getLogger("org.flywaydb").setLevel(Level.WARN);
+    }
+
+    /**
+     * The encoder of each line. JSON lines carry the message with its arguments filled in
+     * ({@code formattedMessage}), never the bare pattern with its {@code {}} placeholders.
+     */
+    static Encoder<ILoggingEvent> encoder(LogFormat format, LoggerContext context) {
         Encoder<ILoggingEvent> encoder;
         if (format == LogFormat.json) {
             JsonEncoder json = new JsonEncoder();
+            json.setWithMessage(false);
+            json.setWithFormattedMessage(true);
             json.setWithArguments(false);
             json.setWithMDC(false);
             json.setWithSequenceNumber(false);
@@ -35,15 +55,6 @@ final class Logging {
         }
         encoder.setContext(context);
         encoder.start();
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(context);
-        console.setEncoder(encoder);
-        console.start();
-        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
-        root.addAppender(console);
-        context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
-        context.getLogger("io.javalin").setLevel(Level.WARN);
-        context.getLogger("org.flywaydb").setLevel(Level.WARN);
+        return encoder;
     }
 }

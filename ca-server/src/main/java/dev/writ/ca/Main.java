@@ -24,7 +24,7 @@ import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.webhook.Webhooks;
-import dev.writ.policy.Policy;
+import dev.writ.ca.policy.PolicyReloader;
 import dev.writ.policy.PolicyException;
 import java.nio.file.Path;
 import java.security.Security;
@@ -83,7 +83,7 @@ public final class Main implements Callable<Integer> {
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
         AuditSigner auditKey;
-        Policy policy;
+        PolicyReloader policy;
         Store store;
         try {
             keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
@@ -96,9 +96,11 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("cannot load the audit key from " + config.keys() + ": " + e.getMessage());
         }
         try {
-            policy = Policy.load(config.policies());
+            policy = PolicyReloader.load(config.policies(), clock);
         } catch (PolicyException e) {
             throw new StartupException("policy: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new StartupException("policy: cannot read " + config.policies() + ": " + e.getMessage());
         }
         try {
             store = config.postgresLocation() == null
@@ -150,8 +152,10 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock, checkpoints);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, checkpoints, store).start();
-        } catch (RuntimeException e) {
+            policy.watch(store);
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, checkpoints, policy, store).start();
+        } catch (RuntimeException | java.io.IOException e) {
+            policy.close();
             routes.close();
             checkpoints.close();
             access.close();

@@ -22,7 +22,7 @@ final class AccessRequestText {
         }
         line(out, "request", r.id());
         line(out, "role", r.role() + (r.duration() == null ? "" : " for " + r.duration())
-                + (r.startAt() == null ? "" : ", not before " + r.startAt()));
+                + (r.startAt() == null ? "" : ", not before " + dev.writ.agent.Instants.seconds(r.startAt())));
         line(out, "requester", r.requester());
         if (r.reason() != null) {
             line(out, "reason", r.reason());
@@ -33,9 +33,9 @@ final class AccessRequestText {
             line(out, i == 0 ? "reviews" : "", review(reviews.get(i)));
         }
         String until = switch (r.state()) {
-            case "pending" -> r.expiresAt() == null ? null : "expires at " + r.expiresAt();
+            case "pending" -> r.expiresAt() == null ? null : "expires at " + dev.writ.agent.Instants.seconds(r.expiresAt());
             case "approved" -> r.grantEnd() == null ? null : (r.grantStart() != null ? "from " + r.grantStart() + " " : "")
-                    + "until " + r.grantEnd();
+                    + "until " + dev.writ.agent.Instants.seconds(r.grantEnd());
             default -> null;
         };
         if (r.timeLeft() != null) {

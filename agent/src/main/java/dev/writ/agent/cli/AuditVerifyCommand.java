@@ -147,6 +147,6 @@ public final class AuditVerifyCommand implements Callable<Integer> {
 
     /** {@code (2026-11-18T09:00:00Z access.requested by alice@example.com)}, or nothing for a missing event. */
     private static String describe(AuditRecord event) {
-        return event == null ? "" : " (" + event.at() + " " + event.type() + " by " + event.actor().replaceAll("\\p{Cntrl}", " ") + ")";
+        return event == null ? "" : " (" + dev.writ.agent.Instants.seconds(event.at()) + " " + event.type() + " by " + event.actor().replaceAll("\\p{Cntrl}", " ") + ")";
     }
 }

@@ -35,7 +35,7 @@ public final class Cli {
                 .addSubcommand(new SessionsCommand(client))
                 .addSubcommand(new CommandLine(new AuditCommand(client)).addSubcommand(new AuditVerifyCommand(client))
                         .addSubcommand(new AuditExportCommand(client)))
-                .addSubcommand(new HostCommands(env.clock()))
+                .addSubcommand(new HostCommands(env.clock(), new HostLogin(client)))
                 .addSubcommand(new dev.writ.agent.recordings.RecordingsCommand(client));
         cli.setOut(env.out()).setErr(env.err());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, root.debug, env.err()));

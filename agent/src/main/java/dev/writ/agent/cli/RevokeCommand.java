@@ -135,7 +135,7 @@ public final class RevokeCommand implements Callable<Integer> {
         for (int i = 0; i < certificates.size(); i++) {
             RevocationResult.Certificate c = certificates.get(i);
             line(out, i == 0 ? "certificates" : "", c.serial() + "  " + c.kind() + "  " + c.identity() + "  "
-                    + String.join(",", c.principals()) + "  until " + c.validBefore());
+                    + String.join(",", c.principals()) + "  until " + dev.writ.agent.Instants.seconds(c.validBefore()));
         }
         if (r.grantEnded() != null) {
             line(out, "grant", r.grantEnded() ? "ended now" : "had ended already");

@@ -68,7 +68,7 @@ public final class SessionsCommand implements Runnable {
             Instant now = client.env().clock().instant();
             Table table = new Table("ID", "IDENTITY", "LOGIN@TARGET", "FROM", "STARTED", "FOR", "BASTION");
             for (LiveSession s : list.sessions()) {
-                table.row(s.id(), s.identity(), s.login() + "@" + s.target(), s.clientAddress(), s.started(), age(s.started(), now),
+                table.row(s.id(), s.identity(), s.login() + "@" + s.target(), s.clientAddress(), dev.writ.agent.Instants.seconds(s.started()), age(s.started(), now),
                         s.bastion());
             }
             table.print(out);

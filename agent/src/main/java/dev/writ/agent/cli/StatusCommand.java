@@ -83,7 +83,7 @@ public final class StatusCommand implements Callable<Integer> {
             line("principals", String.join(", ", certificate.principals()));
             line("roles", certificate.roles().isEmpty() ? "none" : String.join(", ", certificate.roles()));
             Duration left = certificate.remaining(env.clock());
-            line("time left", left.isZero() ? "expired" : Durations.format(left) + " (until " + certificate.validBefore() + ")");
+            line("time left", left.isZero() ? "expired" : Durations.format(left) + " (until " + dev.writ.agent.Instants.seconds(certificate.validBefore()) + ")");
         } else {
             line("certificate", agent.isPresent() ? "none yet (the writ agent fetches one when ssh asks)" : "none");
         }

@@ -73,6 +73,6 @@ final class HostBootstrap {
         } catch (Exception malformed) {
             // reported below
         }
-        throw new HostCommandException("the CA answered with something that is not a host certificate for this host's key");
+        throw new HostCommandException(dev.writ.agent.Exit.CA_REFUSED, "the CA answered with something that is not a host certificate for this host's key");
     }
 }

@@ -3,6 +3,7 @@ package dev.writ.agent.host;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.writ.agent.Exit;
 import dev.writ.agent.Http;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.HostCertRequest;
@@ -43,15 +44,15 @@ final class HostCaClient {
         try {
             uri = new URI(caUrl.endsWith("/") ? caUrl.substring(0, caUrl.length() - 1) : caUrl);
         } catch (Exception e) {
-            throw new HostCommandException("--ca '" + caUrl + "' is not a URL");
+            throw new HostCommandException(Exit.USAGE, "--ca '" + caUrl + "' is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawUserInfo() != null
                 || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new HostCommandException("--ca must be the CA's base URL, such as https://ca.example.com, got '" + caUrl + "'");
+            throw new HostCommandException(Exit.USAGE, "--ca must be the CA's base URL, such as https://ca.example.com, got '" + caUrl + "'");
         }
         if (scheme.equals("http") && !isLoopback(uri.getHost())) {
-            throw new HostCommandException("--ca must use https: tokens are never sent in clear text (http only to a loopback address)");
+            throw new HostCommandException(Exit.USAGE, "--ca must use https: tokens are never sent in clear text (http only to a loopback address)");
         }
         return uri;
     }
@@ -105,7 +106,7 @@ final class HostCaClient {
         try {
             return JSON.readValue(response.body(), answer);
         } catch (JsonProcessingException e) {
-            throw new HostCommandException("the CA at " + ca + " answered POST " + path + " with something that is not "
+            throw new HostCommandException(Exit.CA_REFUSED, "the CA at " + ca + " answered POST " + path + " with something that is not "
                     + answer.getSimpleName());
         }
     }
@@ -119,10 +120,10 @@ final class HostCaClient {
         try {
             return Http.send(http, request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new HostCommandException(Http.unanswered("the CA", ca, e, TIMEOUT), e);
+            throw new HostCommandException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", ca, e, TIMEOUT), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HostCommandException("interrupted while talking to the CA", e);
+            throw new HostCommandException(Exit.UNEXPECTED, "interrupted while talking to the CA", e);
         }
     }
 
@@ -135,7 +136,7 @@ final class HostCaClient {
         } catch (Exception notAProblem) {
             // answered below with the status alone
         }
-        return new HostCommandException("the CA refused " + what + " (" + response.statusCode() + ")"
+        return new HostCommandException(Exit.CA_REFUSED, "the CA refused " + what + " (" + response.statusCode() + ")"
                 + (detail == null ? "" : ": " + detail));
     }
 

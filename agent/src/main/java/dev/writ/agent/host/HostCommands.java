@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
  * {@code writ host ...}: what a machine (or its provisioning) runs to get, keep and use a host
  * certificate, and what an admin runs to let a machine without a workload identity join.
  * Self-contained: each subcommand reports its own failure as one line on standard error and
- * exit code 1, so the {@code writ} command line only has to add this command.
+ * the exit code of its kind (agent/README.md), so the {@code writ} command line only has to add
+ * this command.
  */
 @Command(name = "host", mixinStandardHelpOptions = true,
         description = "Host certificates: bootstrap a host, renew its certificate, configure sshd, create join tokens.",
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
 public final class HostCommands implements Runnable {
 
     private final Clock clock;
+    private final LoginIdentity login;
 
     @Spec
     CommandSpec spec;
@@ -36,7 +38,13 @@ public final class HostCommands implements Runnable {
     }
 
     public HostCommands(Clock clock) {
+        this(clock, LoginIdentity.NONE);
+    }
+
+    /** With {@code login}, {@code token create} needs neither --ca nor --id-token-file after {@code writ login}. */
+    public HostCommands(Clock clock, LoginIdentity login) {
         this.clock = clock;
+        this.login = login;
     }
 
     @Override
@@ -57,7 +65,7 @@ public final class HostCommands implements Runnable {
             return 0;
         } catch (HostCommandException e) {
             err.println("writ " + spec.qualifiedName(" ").replaceFirst("^writ ", "") + ": " + e.getMessage());
-            return 1;
+            return e.exit().code();
         } finally {
             out.flush();
             err.flush();
@@ -185,6 +193,9 @@ public final class HostCommands implements Runnable {
         @Spec
         CommandSpec spec;
 
+        @ParentCommand
+        HostCommands host;
+
         @Override
         public void run() {
             spec.commandLine().usage(spec.commandLine().getOut());
@@ -197,7 +208,10 @@ public final class HostCommands implements Runnable {
             @Spec
             CommandSpec spec;
 
-            @Option(names = "--ca", required = true, paramLabel = "URL", description = "The writ CA.")
+            @ParentCommand
+            Token parent;
+
+            @Option(names = "--ca", paramLabel = "URL", description = "The writ CA (default: the one writ configure chose).")
             String ca;
 
             @Option(names = "--hostname", required = true, paramLabel = "NAME",
@@ -207,17 +221,20 @@ public final class HostCommands implements Runnable {
             @Option(names = "--ttl", paramLabel = "DURATION", description = "How long it may be used (default 30m, at most 24h).")
             String ttl;
 
-            @Option(names = "--id-token-file", required = true, paramLabel = "FILE",
-                    description = "A file holding your OIDC ID token (until writ login provides it).")
+            @Option(names = "--id-token-file", paramLabel = "FILE",
+                    description = "A file holding an admin's OIDC ID token (default: the identity of writ login).")
             Path idTokenFile;
 
             @Override
             public Integer call() {
                 return execute(spec, (out, err) -> {
-                    HostCaClient client = new HostCaClient(ca);
-                    JoinTokenResponse token = JoinTokenCreation.run(client, idTokenFile, hostnames, ttl);
+                    LoginIdentity login = parent.host.login;
+                    HostCaClient client = new HostCaClient(ca != null ? ca : login.caUrl());
+                    String idToken = idTokenFile != null ? JoinTokenCreation.readToken(idTokenFile, "--id-token-file")
+                            : login.idToken();
+                    JoinTokenResponse token = JoinTokenCreation.create(client, idToken, hostnames, ttl);
                     out.println(token.token());
-                    err.println("join token for " + String.join(", ", hostnames) + ", valid until " + token.expiresAt()
+                    err.println("join token for " + String.join(", ", hostnames) + ", valid until " + dev.writ.agent.Instants.seconds(token.expiresAt())
                             + ", single use; it is not shown again. On the host:");
                     err.println("  writ host bootstrap --ca " + client.url() + " --token \"$TOKEN\""
                             + hostnames.stream().map(h -> " --hostname " + h).reduce("", String::concat));

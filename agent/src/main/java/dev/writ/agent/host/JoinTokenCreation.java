@@ -8,17 +8,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code writ host token create}: an admin asks the CA for a one-time join token. The admin's
- * ID token comes from a file for now; {@code writ login} will supply it once the agent has it.
+ * {@code writ host token create}: an admin asks the CA for a one-time join token, with the ID
+ * token of {@code writ login} or one from a file.
  */
 final class JoinTokenCreation {
 
     private JoinTokenCreation() {
     }
 
-    static JoinTokenResponse run(HostCaClient ca, Path idTokenFile, List<String> hostnames, String ttl)
+    static JoinTokenResponse create(HostCaClient ca, String idToken, List<String> hostnames, String ttl)
             throws HostCommandException {
-        return ca.joinToken(readToken(idTokenFile, "--id-token-file"), new JoinTokenRequest(hostnames, ttl));
+        return ca.joinToken(idToken, new JoinTokenRequest(hostnames, ttl));
     }
 
     /** A token from a file: its one line, without the newline an editor or {@code echo} adds. */

@@ -55,6 +55,19 @@ public final class Certifier {
     }
 
     /**
+     * The roles of the caller's access grants in force now ({@code GET /v1/access-requests?state=approved&mine=true}):
+     * what a certificate issued now would carry beyond the standing roles.
+     */
+    public java.util.Set<String> activeGrants() throws WritException {
+        java.time.Instant now = clock.instant();
+        return asUser(idToken -> ca.accessRequests(idToken, "approved", true)).requests().stream()
+                .filter(r -> r.grantStart() == null || !java.time.Instant.parse(r.grantStart()).isAfter(now))
+                .filter(r -> r.grantEnd() == null || java.time.Instant.parse(r.grantEnd()).isAfter(now))
+                .map(dev.writ.protocol.api.AccessRequestView::role)
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    /**
      * Calls the CA as the logged-in user, with the stored ID token or a silently refreshed one.
      * Every authenticated call of the CLI goes through here.
      */

@@ -26,6 +26,8 @@ import java.util.Set;
 public final class OnDemandIdentity implements IdentitySource {
 
     public static final Duration RENEW_BEFORE = Duration.ofMinutes(2);
+    /** How often, at most, ssh's asking for identities also asks the CA whether an access grant came in. */
+    static final Duration GRANT_CHECK = Duration.ofSeconds(2);
     /** After a failed fetch, a certificate that is still valid is served without retrying for this long. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(30);
     private static final Set<Exit> NEEDS_LOGIN = Set.of(Exit.NOT_LOGGED_IN, Exit.LOGIN_EXPIRED,
@@ -42,6 +44,9 @@ public final class OnDemandIdentity implements IdentitySource {
     private final Deque<AgentKey> keys = new ArrayDeque<>();
     private String problem;
     private Instant retryAfter = Instant.MIN;
+    private Instant nextGrantCheck = Instant.MIN;
+    /** The grants the newest certificate was fetched for: a grant the policy does not honour is not fetched again and again. */
+    private Set<String> fetchedForGrants = Set.of();
 
     public OnDemandIdentity(Certifier certifier, TokenStore tokens, String ttl, Clock clock, AgentLog log,
                             RevocationWatch revocations) {
@@ -70,11 +75,42 @@ public final class OnDemandIdentity implements IdentitySource {
             current = null;
         }
         boolean fresh = current != null && current.certificate().remaining(clock).compareTo(RENEW_BEFORE) > 0;
+        if (fresh && grantedSince(current)) {
+            fresh = false;
+        }
         if (!fresh && (current == null || !clock.instant().isBefore(retryAfter))) {
             fetch();
         }
         current = keys.peekFirst();
         return current == null ? List.of() : List.of(current);
+    }
+
+    /**
+     * Whether an access grant in force now (an approval since {@code current} was issued) gives a
+     * role {@code current} does not carry: then ssh gets a new certificate at once, without a new
+     * login or a restart. Asked at most every {@link #GRANT_CHECK}; when the CA cannot say, the
+     * current certificate stays.
+     */
+    private boolean grantedSince(AgentKey current) {
+        Instant now = clock.instant();
+        if (now.isBefore(nextGrantCheck)) {
+            return false;
+        }
+        nextGrantCheck = now.plus(GRANT_CHECK);
+        Set<String> granted;
+        try {
+            granted = certifier.activeGrants();
+        } catch (WritException | RuntimeException e) {
+            return false;
+        }
+        if (current.certificate().roles().containsAll(granted) || fetchedForGrants.equals(granted)) {
+            return false;
+        }
+        fetchedForGrants = granted;
+        log.info("an access grant for " + String.join(", ", granted) + " is in force; certificate serial "
+                + current.certificate().serial() + " carries " + String.join(", ", current.certificate().roles())
+                + "; fetching a new one");
+        return true;
     }
 
     private void fetch() {

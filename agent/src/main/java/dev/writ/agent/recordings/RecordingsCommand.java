@@ -271,14 +271,21 @@ public final class RecordingsCommand implements Runnable {
                 out.println("no recordings");
                 return;
             }
-            java.util.List<String[]> rows = recordings.stream().map(r -> new String[] {r.id(), r.startedAt(),
-                    Times.formatOffset(r.durationSeconds()), r.identity(), r.login() + "@" + r.target()}).toList();
+            java.util.List<String[]> rows = recordings.stream().map(r -> new String[] {r.id(),
+                    dev.writ.agent.Instants.seconds(r.startedAt()), Times.formatOffset(r.durationSeconds()), r.identity(),
+                    r.login() + "@" + r.target()}).toList();
+            String[] header = {"ID", "STARTED", "DURATION", "IDENTITY", "LOGIN@TARGET"};
             int[] widths = new int[5];
-            rows.forEach(row -> {
+            java.util.stream.Stream.concat(java.util.stream.Stream.<String[]>of(header), rows.stream()).forEach(row -> {
                 for (int i = 0; i < row.length; i++) {
                     widths[i] = Math.max(widths[i], row[i].length());
                 }
             });
+            StringBuilder head = new StringBuilder();
+            for (int i = 0; i < header.length; i++) {
+                head.append(i == header.length - 1 ? header[i] : String.format("%-" + widths[i] + "s  ", header[i]));
+            }
+            out.println(head);
             for (int n = 0; n < recordings.size(); n++) {
                 RecordingView r = recordings.get(n);
                 String[] row = rows.get(n);

@@ -81,7 +81,7 @@ class HostCommandsTest {
             Run run = writ(at(ISSUED.plus(sinceIssue)), "renew", "--dir", dir.toString());
             if (due) {
                 // due: it goes to the CA, which is not there in this test
-                assertEquals(1, run.exit(), run.out() + run.err());
+                assertEquals(10, run.exit(), run.out() + run.err());
                 assertTrue(run.err().startsWith("writ host renew: cannot reach the CA at http://127.0.0.1:9: "), run.err());
             } else {
                 assertEquals(0, run.exit(), run.err());
@@ -99,7 +99,7 @@ class HostCommandsTest {
                 long started = System.nanoTime();
                 Run run = writ(at(ISSUED), "renew", "--dir", dir.toString(), "--force");
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
-                assertEquals(1, run.exit(), run.err());
+                assertEquals(10, run.exit(), run.err());
                 assertEquals("writ host renew: the CA at http://127.0.0.1:" + silent.getLocalPort() + " did not answer within "
                         + dev.writ.agent.Http.REQUEST_TIMEOUT.toSeconds() + " s\n", run.err());
                 assertTrue(took.compareTo(Duration.ofSeconds(15)) < 0, "took " + took);
@@ -110,7 +110,7 @@ class HostCommandsTest {
         void forceGoesToTheCaAtOnce() throws Exception {
             bootstrapped();
             Run run = writ(at(ISSUED), "renew", "--dir", dir.toString(), "--force");
-            assertEquals(1, run.exit());
+            assertEquals(10, run.exit());
             assertTrue(run.err().startsWith("writ host renew: cannot reach the CA at http://127.0.0.1:9: "), run.err());
         }
 
@@ -118,7 +118,7 @@ class HostCommandsTest {
         void sendsAnExpiredCertificateBackToBootstrap() throws Exception {
             bootstrapped();
             Run run = writ(at(ISSUED.plus(Duration.ofDays(8))), "renew", "--dir", dir.toString());
-            assertEquals(1, run.exit());
+            assertEquals(15, run.exit());
             assertEquals("writ host renew: the host certificate expired at 2026-11-28T07:59:00Z; an expired certificate"
                     + " cannot be renewed: run writ host bootstrap again\n", run.err());
         }
@@ -126,7 +126,7 @@ class HostCommandsTest {
         @Test
         void saysWhatIsMissingBeforeABootstrap() {
             Run run = writ(Clock.systemUTC(), "renew", "--dir", dir.toString());
-            assertEquals(1, run.exit());
+            assertEquals(15, run.exit());
             assertEquals("writ host renew: cannot read " + dir.resolve("writ-host.json")
                     + " (written by writ host bootstrap); pass --ca, or bootstrap first\n", run.err());
         }
@@ -187,15 +187,15 @@ class HostCommandsTest {
                 Arguments.of("fail/bootstrap-without-hostname", List.of("bootstrap", "--ca", "https://ca.example.com",
                         "--token", "t"), 2, "Missing required option: '--hostname=NAME'"),
                 Arguments.of("fail/bootstrap-over-plain-http", List.of("bootstrap", "--ca", "http://ca.example.com",
-                        "--hostname", "web01.example.com", "--token", "t", "--dir", "/nonexistent"), 1,
+                        "--hostname", "web01.example.com", "--token", "t", "--dir", "/nonexistent"), 2,
                         "writ host bootstrap: --ca must use https: tokens are never sent in clear text (http only to a loopback address)"),
                 Arguments.of("fail/bootstrap-ca-not-a-url", List.of("bootstrap", "--ca", "ca.example.com",
-                        "--hostname", "web01.example.com", "--token", "t", "--dir", "/nonexistent"), 1,
+                        "--hostname", "web01.example.com", "--token", "t", "--dir", "/nonexistent"), 2,
                         "writ host bootstrap: --ca must be the CA's base URL, such as https://ca.example.com, got 'ca.example.com'"),
                 Arguments.of("fail/token-create-without-id-token", List.of("token", "create", "--ca", "https://ca.example.com",
-                        "--hostname", "web01.example.com"), 2, "Missing required option: '--id-token-file=FILE'"),
+                        "--hostname", "web01.example.com"), 2, "writ host token create: --id-token-file is required"),
                 Arguments.of("fail/token-create-unreadable-id-token", List.of("token", "create", "--ca", "https://ca.example.com",
-                        "--hostname", "web01.example.com", "--id-token-file", "/nonexistent/token"), 1,
+                        "--hostname", "web01.example.com", "--id-token-file", "/nonexistent/token"), 15,
                         "writ host token create: cannot read --id-token-file /nonexistent/token: /nonexistent/token"));
     }
 

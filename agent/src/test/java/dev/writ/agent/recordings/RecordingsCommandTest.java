@@ -106,10 +106,11 @@ class RecordingsCommandTest {
 
             assertEquals(0, all.exit(), all.toString());
             assertEquals("""
-                    rec-2  2026-11-18T12:06:40Z  0:02  bob@example.com    deploy@db01
-                    rec-1  2026-11-18T11:06:40Z  0:13  alice@example.com  root@web01
+                    ID     STARTED               DURATION  IDENTITY           LOGIN@TARGET
+                    rec-2  2026-11-18T12:06:40Z  0:02      bob@example.com    deploy@db01
+                    rec-1  2026-11-18T11:06:40Z  0:13      alice@example.com  root@web01
                     """, all.out());
-            assertEquals(List.of("rec-2"), bob.out().lines().map(l -> l.split(" ")[0]).toList());
+            assertEquals(List.of("ID", "rec-2"), bob.out().lines().map(l -> l.split(" ")[0]).toList());
             assertEquals("no recordings\n", run("recordings", "list", "--target", "web*", "--since", "1h").out());
         }
 
@@ -118,7 +119,8 @@ class RecordingsCommandTest {
             Result dave = run("recordings", "list", "--user", "dave@example.com");
 
             assertEquals(0, dave.exit(), dave.toString());
-            assertEquals("rec-4  2020-09-14T16:13:20Z  14:36.3  dave@example.com  root@web01\n", dave.out());
+            assertEquals("ID     STARTED               DURATION  IDENTITY          LOGIN@TARGET\n"
+                    + "rec-4  2020-09-14T16:13:20Z  14:36.3   dave@example.com  root@web01\n", dave.out());
         }
 
         @Test
@@ -127,7 +129,8 @@ class RecordingsCommandTest {
 
             assertEquals(0, found.exit(), found.toString());
             assertEquals("""
-                    rec-1  2026-11-18T11:06:40Z  0:13  alice@example.com  root@web01
+                    ID     STARTED               DURATION  IDENTITY           LOGIN@TARGET
+                    rec-1  2026-11-18T11:06:40Z  0:13      alice@example.com  root@web01
                         0:12.3  alice@web01:~$ rm -rf /tmp/cache
                     """, found.out());
         }

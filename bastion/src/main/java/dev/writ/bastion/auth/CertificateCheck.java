@@ -71,7 +71,9 @@ public final class CertificateCheck {
             return refused("certificate_not_yet_valid", "writ: certificate not valid yet", "valid_after in the future", certificate);
         }
         if (Certificates.expired(certificate, now)) {
-            return refused("certificate_expired", "writ: certificate expired; run writ login", "valid_before passed", certificate);
+            return refused("certificate_expired", "writ: certificate expired at "
+                    + Certificates.validBefore(certificate) + "; get a new one with writ cert (or writ login)",
+                    "valid_before passed", certificate);
         }
         // 3. what it says: principals, and only critical options we enforce
         if (certificate.getPrincipals().isEmpty()) {

@@ -74,7 +74,7 @@ public final class CertificateUserAuth extends UserAuthPublicKey {
             attempts.refused(refused, getUsername());
             LOG.info("login refused for {} from {}: {} ({})", refused.identity(), session.getClientAddress(),
                     refused.reason(), refused.detail());
-            if (attempts.firstBanner()) {
+            if (attempts.banner(refused)) {
                 banner(session, refused.message());
             }
             return Boolean.FALSE;

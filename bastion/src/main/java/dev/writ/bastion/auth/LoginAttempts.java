@@ -16,6 +16,7 @@ public final class LoginAttempts {
     private final List<Verdict.Refused> refusals = new ArrayList<>();
     private String username;
     private boolean bannerSent;
+    private boolean certificateBannerSent;
 
     public static LoginAttempts of(Session session) {
         return session.computeAttributeIfAbsent(KEY, k -> new LoginAttempts());
@@ -33,11 +34,16 @@ public final class LoginAttempts {
         }
     }
 
-    /** True the first time: one banner per connection is enough. */
-    synchronized boolean firstBanner() {
-        boolean first = !bannerSent;
+    /**
+     * Whether to tell the client about this refusal: the first one of the connection, and the
+     * first about a certificate after one about a plain key (ssh -i offers the plain key before
+     * its certificate, and the certificate's refusal is the one that explains).
+     */
+    synchronized boolean banner(Verdict.Refused refusal) {
+        boolean tell = !bannerSent || (!certificateBannerSent && refusal.serial() != null);
         bannerSent = true;
-        return first;
+        certificateBannerSent |= refusal.serial() != null;
+        return tell;
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.writ.ca.webhook.Notifier;
 import dev.writ.policy.Durations;
 import dev.writ.policy.Identity;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.policy.RequestDecision;
 import dev.writ.policy.Verdict;
 import dev.writ.protocol.api.AccessRequestView;
@@ -46,14 +47,14 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
     /** How far ahead a request may ask its grant to start. */
     static final Duration MAX_START_AHEAD = Duration.ofDays(7);
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final AccessRequests requests;
     private final Clock clock;
     private final AccessEvents events;
     private final AccessSweeper sweeper;
     private final SecureRandom random = new SecureRandom();
 
-    public AccessService(Policy policy, Store store, Clock clock, Notifier notifier, GrantEndedListener listener) {
+    public AccessService(Supplier<Policy> policy, Store store, Clock clock, Notifier notifier, GrantEndedListener listener) {
         this.policy = policy;
         this.requests = store.accessRequests();
         this.clock = clock;
@@ -75,7 +76,7 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         Instant now = clock.instant();
         Instant startAt = startAt(requested.startAt(), now);
         // 2. the policy decides: refused, waiting for approvers, or granted at once
-        RequestDecision decision = policy.requestDecision(requester, role, duration, reason, now);
+        RequestDecision decision = policy.get().requestDecision(requester, role, duration, reason, now);
         if (!decision.accepted()) {
             throw refusal(decision);
         }
@@ -110,11 +111,11 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         List<AccessRequest> candidates = mine
                 ? requests.list(wanted, caller.issuer(), caller.subject(), limit)
                 : requests.list(wanted, null, null, MAX_LIST);
-        boolean auditor = policy.isAuditor(caller);
+        boolean auditor = policy.get().isAuditor(caller);
         List<AccessRequestView> views = new ArrayList<>();
         for (AccessRequest r : candidates) {
             if (views.size() < limit && (isRequester(caller, r) || auditor
-                    || policy.mayApprove(caller, r.role(), requester(r)).allowed())) {
+                    || policy.get().mayApprove(caller, r.role(), requester(r)).allowed())) {
                 views.add(AccessViews.render(r, requests.reviews(r.id()), now, mayReview(caller, r)));
             }
         }
@@ -125,8 +126,8 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
     public AccessRequestView get(Identity caller, String id) throws RequestRefused, StoreException {
         sweeper.sweep();
         AccessRequest r = find(id);
-        if (!isRequester(caller, r) && !policy.isAuditor(caller)
-                && !policy.mayApprove(caller, r.role(), requester(r)).allowed()) {
+        if (!isRequester(caller, r) && !policy.get().isAuditor(caller)
+                && !policy.get().mayApprove(caller, r.role(), requester(r)).allowed()) {
             throw RequestRefused.notFound("not_found", "no access request '" + printable(id) + "'");
         }
         return AccessViews.render(r, requests.reviews(id), clock.instant(), mayReview(caller, r));
@@ -144,7 +145,7 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
         // 2. up to date, then the policy decides who may review
         sweeper.sweep();
         AccessRequest request = find(id);
-        Verdict verdict = policy.mayApprove(reviewer, request.role(), requester(request));
+        Verdict verdict = policy.get().mayApprove(reviewer, request.role(), requester(request));
         if (!verdict.allowed()) {
             throw RequestRefused.forbidden("review_not_allowed", verdict.reason());
         }
@@ -178,7 +179,7 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
             }
             change = current -> expect(current, State.pending).withdraw(now, "withdrawn by " + caller.name());
         } else if (request.state() == State.approved) {
-            if (!isRequester && !policy.mayApprove(caller, request.role(), requester(request)).allowed()) {
+            if (!isRequester && !policy.get().mayApprove(caller, request.role(), requester(request)).allowed()) {
                 throw RequestRefused.forbidden("not_allowed", "only the requester or an approver of role '"
                         + request.role() + "' may end this grant");
             }
@@ -244,7 +245,7 @@ public final class AccessService implements ActiveGrants, AutoCloseable {
     }
 
     private boolean mayReview(Identity caller, AccessRequest r) {
-        return r.state() == State.pending && policy.mayApprove(caller, r.role(), requester(r)).allowed();
+        return r.state() == State.pending && policy.get().mayApprove(caller, r.role(), requester(r)).allowed();
     }
 
     private static boolean isRequester(Identity caller, AccessRequest r) {

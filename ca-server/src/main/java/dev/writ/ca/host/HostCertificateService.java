@@ -11,6 +11,7 @@ import dev.writ.policy.HostDecision;
 import dev.writ.policy.HostGrant;
 import dev.writ.policy.Identity;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.HostCertRequest;
 import java.security.PublicKey;
@@ -31,12 +32,12 @@ public final class HostCertificateService {
     private record Caller(Identity identity, String joinTokenHash) {
     }
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final HostSigning signing;
     private final Store store;
     private final Clock clock;
 
-    HostCertificateService(Policy policy, HostSigning signing, Store store, Clock clock) {
+    HostCertificateService(Supplier<Policy> policy, HostSigning signing, Store store, Clock clock) {
         this.policy = policy;
         this.signing = signing;
         this.store = store;
@@ -53,7 +54,7 @@ public final class HostCertificateService {
         // 2. authenticate: who is asking, as the host rules will see it
         Caller caller = caller(credential, hostnames, now);
         // 3. authorize: the first host rule matching the caller must allow every hostname
-        HostDecision decision = policy.evaluateHost(caller.identity(), hostnames);
+        HostDecision decision = policy.get().evaluateHost(caller.identity(), hostnames);
         if (!decision.allowed()) {
             throw RequestRefused.forbidden("policy_denied",
                     "no host certificate for " + caller.identity().name() + ": " + decision.reason());

@@ -7,6 +7,7 @@ import dev.writ.ca.store.HostProvenance;
 import dev.writ.ca.store.StoreException;
 import dev.writ.policy.HostRule;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.HostRenewRequest;
 import dev.writ.protocol.ssh.PublicKeys;
@@ -26,12 +27,12 @@ import java.util.Objects;
  */
 public final class HostRenewalService {
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final RenewalProofVerifier proofs;
     private final HostSigning signing;
     private final Clock clock;
 
-    HostRenewalService(Policy policy, RenewalProofVerifier proofs, HostSigning signing, Clock clock) {
+    HostRenewalService(Supplier<Policy> policy, RenewalProofVerifier proofs, HostSigning signing, Clock clock) {
         this.policy = policy;
         this.proofs = proofs;
         this.signing = signing;
@@ -58,7 +59,7 @@ public final class HostRenewalService {
         }
         // 4. the rule that issued the first certificate decides, as the policy says it today
         HostProvenance provenance = proven.provenance();
-        HostRule rule = policy.hostRules().stream().filter(r -> r.name().equals(provenance.rule())).findFirst()
+        HostRule rule = policy.get().hostRules().stream().filter(r -> r.name().equals(provenance.rule())).findFirst()
                 .orElseThrow(() -> RequestRefused.forbidden("policy_denied", "host rule '" + provenance.rule()
                         + "' that issued certificate " + serial + " no longer exists; bootstrap the host again"));
         for (String hostname : hostnames) {

@@ -9,6 +9,7 @@ import dev.writ.ca.token.VerifiedToken;
 import dev.writ.policy.HostDecision;
 import dev.writ.policy.Identity;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.protocol.api.JoinTokenRequest;
 import dev.writ.protocol.api.JoinTokenResponse;
 import java.time.Clock;
@@ -30,11 +31,11 @@ public final class JoinTokenService {
     /** A join token is for a machine being set up now, not a standing credential. */
     public static final Duration MAX_TTL = Duration.ofHours(24);
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final Store store;
     private final Clock clock;
 
-    JoinTokenService(Policy policy, Store store, Clock clock) {
+    JoinTokenService(Supplier<Policy> policy, Store store, Clock clock) {
         this.policy = policy;
         this.store = store;
         this.clock = clock;
@@ -51,9 +52,9 @@ public final class JoinTokenService {
         String secret = JoinTokens.generate();
         String hash = JoinTokens.hash(secret);
         Identity joiner = JoinTokens.identity(hash, admin.name());
-        HostDecision decision = policy.evaluateHost(joiner, hostnames);
+        HostDecision decision = policy.get().evaluateHost(joiner, hostnames);
         if (!decision.allowed()) {
-            boolean noRule = policy.hostRules().stream().noneMatch(rule -> rule.match().matches(joiner));
+            boolean noRule = policy.get().hostRules().stream().noneMatch(rule -> rule.match().matches(joiner));
             throw RequestRefused.forbidden("policy_denied", "no join token for " + String.join(", ", hostnames) + ": "
                     + decision.reason() + (noRule ? " (join tokens are matched as issuer " + JoinTokens.ISSUER + ")" : ""));
         }

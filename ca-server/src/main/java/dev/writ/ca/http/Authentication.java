@@ -10,6 +10,7 @@ import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.token.VerifiedToken;
 import dev.writ.policy.Identity;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.util.Set;
@@ -24,10 +25,10 @@ final class Authentication {
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final TokenVerifier verifier;
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final BastionAssertions bastions;
 
-    Authentication(TokenVerifier verifier, Policy policy, BastionAssertions bastions) {
+    Authentication(TokenVerifier verifier, Supplier<Policy> policy, BastionAssertions bastions) {
         this.verifier = verifier;
         this.policy = policy;
         this.bastions = bastions;
@@ -56,7 +57,7 @@ final class Authentication {
             VerifiedToken token = verify(ctx);
             ctx.attribute(TOKEN, token);
             Identity identity = Identity.fromClaims(token.issuer(), token.claims());
-            if (!policy.isAdmin(identity)) {
+            if (!policy.get().isAdmin(identity)) {
                 throw RequestRefused.forbidden("not_admin", identity.name() + " is not a writ admin");
             }
             return;
@@ -74,7 +75,7 @@ final class Authentication {
         }
         if (roles.contains(Access.AUDITOR)) {
             ctx.attribute(TOKEN, verify(ctx));
-            if (!policy.isAuditor(identity(ctx))) {
+            if (!policy.get().isAuditor(identity(ctx))) {
                 throw RequestRefused.forbidden("not_an_auditor", ctx.path().startsWith("/v1/recordings")
                         ? "only auditors may review recordings" : ctx.path().startsWith("/v1/sessions")
                         ? "only auditors may list live sessions" : "only auditors may read the audit log");

@@ -51,7 +51,7 @@ final class BastionHandlers {
     }
 
     void policy(Context ctx) {
-        ctx.contentType("application/json").result(Json.write(services.policyFiles()));
+        ctx.contentType("application/json").result(Json.write(services.policyFiles().get()));
     }
 
     /** {@code POST /v1/bastion/sync}: answered when there is something to tell the bastion, or after its wait. */

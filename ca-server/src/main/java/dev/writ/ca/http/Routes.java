@@ -17,6 +17,7 @@ import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.TokenVerifier;
 import dev.writ.ca.ui.WebUi;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.protocol.api.CaKeysResponse;
 import dev.writ.protocol.api.HostCertRequest;
 import dev.writ.protocol.api.HostRenewRequest;
@@ -48,7 +49,7 @@ public final class Routes {
     private final CaMetrics metrics;
     private final UserCertificateService userCertificates;
     private final HostServices hosts;
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final Authentication authentication;
     private final Problems problems;
     private final AccessHandlers access;
@@ -68,7 +69,7 @@ public final class Routes {
     public Routes(CaConfig config, CaKeyRing keys, Store store, CaMetrics metrics, TokenVerifier verifier,
                   UserCertificateService userCertificates, HostServices hosts, AccessService access,
                   BastionServices bastions, RecordingServices recordings, RevocationService revocations,
-                  Policy policy, Clock clock, Checkpoints checkpoints) {
+                  Supplier<Policy> policy, Clock clock, Checkpoints checkpoints) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
                 config.bastion());
         this.keys = keys;
@@ -198,7 +199,7 @@ public final class Routes {
     }
 
     private void knownHosts(Context ctx) {
-        ctx.contentType("text/plain").result(KnownHosts.render(policy, bastionHostnames, keys.host().trusted()));
+        ctx.contentType("text/plain").result(KnownHosts.render(policy.get(), bastionHostnames, keys.host().trusted()));
     }
 
     private void userCertificate(Context ctx) throws Exception {

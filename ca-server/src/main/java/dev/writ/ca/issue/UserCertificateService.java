@@ -18,6 +18,7 @@ import dev.writ.ca.token.VerifiedToken;
 import dev.writ.policy.Durations;
 import dev.writ.policy.Identity;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.policy.UserDecision;
 import dev.writ.policy.UserGrant;
 import dev.writ.protocol.api.CertificateResponse;
@@ -49,7 +50,7 @@ public final class UserCertificateService {
     public static final String ROLES_EXTENSION = "roles@writ";
     private static final int SIGNING_ATTEMPTS = 3;
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final CertificateSigner signer;
     private final Store store;
     private final Clock clock;
@@ -66,7 +67,7 @@ public final class UserCertificateService {
         boolean revokes(String keyId, PublicKey key) throws StoreException;
     }
 
-    public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics,
+    public UserCertificateService(Supplier<Policy> policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics,
                                   ActiveGrants activeGrants, RevokedAtIssuance revoked) {
         this.revoked = revoked;
         this.policy = policy;
@@ -77,7 +78,7 @@ public final class UserCertificateService {
         this.activeGrants = activeGrants;
     }
 
-    public UserCertificateService(Policy policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics) {
+    public UserCertificateService(Supplier<Policy> policy, CertificateSigner signer, Store store, Clock clock, CaMetrics metrics) {
         this(policy, signer, store, clock, metrics, ActiveGrants.NONE, RevokedAtIssuance.NONE);
     }
 
@@ -90,7 +91,7 @@ public final class UserCertificateService {
         Identity identity = Identity.fromClaims(token.issuer(), token.claims());
         Instant now = clock.instant();
         List<ActiveGrants.Grant> grants = activeGrants.of(identity, now);
-        UserDecision decision = policy.evaluateUser(identity,
+        UserDecision decision = policy.get().evaluateUser(identity,
                 grants.stream().map(ActiveGrants.Grant::role).collect(Collectors.toSet()));
         if (!decision.allowed()) {
             throw RequestRefused.forbidden("policy_denied", "no certificate for " + identity.name() + ": " + decision.reason());

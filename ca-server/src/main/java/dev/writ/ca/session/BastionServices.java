@@ -6,15 +6,11 @@ import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.sign.CertificateSigner;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
-import dev.writ.policy.Policy;
+import dev.writ.ca.policy.PolicyReloader;
 import dev.writ.protocol.api.PolicyFiles;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 
 /**
  * What the CA offers bastions, built once from the config: who they are (their assertions),
@@ -23,17 +19,17 @@ import java.util.stream.Stream;
  */
 public record BastionServices(BastionAssertions assertions, SessionCertificateService sessionCertificates,
                               BastionHostCertificateService hostCertificates, BastionAudit audit,
-                              Revocations revocations, PolicyFiles policyFiles, LiveSessions liveSessions)
+                              Revocations revocations, Supplier<PolicyFiles> policyFiles, LiveSessions liveSessions)
         implements AutoCloseable {
 
-    public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Revocations revocations, Policy policy,
+    public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Revocations revocations, PolicyReloader policy,
                                          CertificateSigner signer, CaMetrics metrics, Clock clock) throws IOException {
         var presented = new PresentedCertificates(keys, store, revocations, clock);
         LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock);
         return new BastionServices(new BastionAssertions(config.bastions(), clock),
                 new SessionCertificateService(presented, policy, signer, store, clock, metrics),
                 new BastionHostCertificateService(signer, store, clock, metrics),
-                new BastionAudit(store, live, clock), revocations, readPolicyFiles(config.policies()), live);
+                new BastionAudit(store, live, clock), revocations, policy::files, live);
     }
 
     private static long krlVersion(Revocations revocations) {
@@ -42,20 +38,6 @@ public record BastionServices(BastionAssertions assertions, SessionCertificateSe
         } catch (StoreException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-    }
-
-    /** The policy files as the CA loaded them at start (the same selection as {@link Policy#load}). */
-    static PolicyFiles readPolicyFiles(Path dir) throws IOException {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> entries = Files.list(dir)) {
-            for (Path file : entries.filter(Files::isRegularFile).sorted().toList()) {
-                String name = file.getFileName().toString();
-                if (!name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"))) {
-                    files.put(name, Files.readString(file));
-                }
-            }
-        }
-        return new PolicyFiles(files);
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.writ.ca.store.SerialConflictException;
 import dev.writ.ca.store.Store;
 import dev.writ.ca.store.StoreException;
 import dev.writ.policy.Policy;
+import java.util.function.Supplier;
 import dev.writ.policy.Role;
 import dev.writ.protocol.api.CertificateResponse;
 import dev.writ.protocol.api.SessionCertRequest;
@@ -50,14 +51,14 @@ public final class SessionCertificateService {
     private static final int SIGNING_ATTEMPTS = 3;
 
     private final PresentedCertificates presented;
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final CertificateSigner signer;
     private final Store store;
     private final Clock clock;
     private final CaMetrics metrics;
     private final Serials serials = new Serials();
 
-    SessionCertificateService(PresentedCertificates presented, Policy policy, CertificateSigner signer, Store store,
+    SessionCertificateService(PresentedCertificates presented, Supplier<Policy> policy, CertificateSigner signer, Store store,
                                      Clock clock, CaMetrics metrics) {
         this.presented = presented;
         this.policy = policy;
@@ -85,7 +86,7 @@ public final class SessionCertificateService {
         if (!certificate.getPrincipals().contains(principal)) {
             throw RequestRefused.forbidden("principal_not_allowed", "login " + principal + " is not a principal of the certificate");
         }
-        Role role = policy.sessionRole(Certificates.loginsByRole(certificate), principal, target, requested.targetLabels())
+        Role role = policy.get().sessionRole(Certificates.loginsByRole(certificate), principal, target, requested.targetLabels())
                 .orElseThrow(() -> RequestRefused.forbidden("target_not_allowed", "no role of " + engineer.issued().identity()
                         + " allows login " + principal + " on " + target));
         // 4. sign with the session CA: one principal, two minutes, only from the bastion, that role's extensions,

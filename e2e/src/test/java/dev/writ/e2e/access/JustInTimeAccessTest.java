@@ -18,6 +18,7 @@ import dev.writ.ca.testing.Sshd;
 import dev.writ.ca.testing.TestCa;
 import dev.writ.e2e.AgentSsh;
 import dev.writ.e2e.RunningSsh;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -187,6 +188,40 @@ class JustInTimeAccessTest {
     /** alice's ssh through the bastion running {@code echo ready; sleep 60}, past its login. */
     static RunningSsh liveSession() throws Exception {
         return new RunningSsh(ssh(LOGIN, "echo ready; sleep 60"));
+    }
+
+    /**
+     * A writ agent holding a certificate of hours from before the approval: the next ssh after the
+     * approval gets a new certificate with the granted login at once, without a new login or a
+     * restart of the agent.
+     */
+    @Test
+    void theAgentFollowsAGrantApprovedWhileItHoldsALongCertificate() throws Exception {
+        Person carol = Person.loggedIn(dir.resolve("carol"), idp, ca, "carol@example.com", "engineering");
+        RunningAgent carolsAgent = carol.env().startAgent(null); // the roles' own lifetime: 8h for engineer
+        try {
+            Path config = AgentSsh.config(Files.createDirectories(dir.resolve("carol-ssh")), carolsAgent.socket(), ca);
+            List<String> ssh = List.of("ssh", "-F", config.toString(), "-p", Integer.toString(bastion.port()),
+                    "-o", "LogLevel=INFO", LOGIN + "@prod01@127.0.0.1", "echo granted");
+            Processes.Result before = Processes.run(ssh, 30);
+            assertNotEquals(0, before.exitCode(), before.output());
+            assertTrue(before.output().contains("writ: your certificate does not allow login " + LOGIN), before.output());
+
+            JsonNode requested = json(carol.run("request", "prod-admin", "--reason", "INC-4712 disk full", "--for", "10m",
+                    "--json"));
+            String id = requested.get("id").asText();
+            try {
+                assertEquals("approved", json(bob.run("review", id, "--approve", "--json")).get("state").asText());
+                Processes.Result after = Processes.run(ssh, 30);
+                assertEquals(0, after.exitCode(), after.output() + carol.env().agentLog());
+                assertTrue(after.output().contains("granted"), after.output());
+                assertTrue(carol.env().agentLog().contains("an access grant for prod-admin is in force"), carol.env().agentLog());
+            } finally {
+                carol.run("request", "drop", id);
+            }
+        } finally {
+            carolsAgent.close();
+        }
     }
 
     @Test

@@ -180,6 +180,22 @@ class RefusalTest {
         awaitMore(() -> refusals(reason), before);
     }
 
+    /**
+     * {@code ssh -i KEY} offers the plain key before KEY-cert.pub: the engineer still learns that
+     * the certificate expired, when, and what to run.
+     */
+    @Test
+    void tellsWhenACertificateOfferedWithDashIExpired() throws Exception {
+        Engineer expired = crafted("expired-i", userCa(), "-n", LOGIN, "-V", "20200101:20200102");
+        Processes.Result result = Processes.run(List.of("ssh", "-F", "/dev/null", "-i", expired.key().toString(),
+                "-p", Integer.toString(stack.bastion.port()), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "LogLevel=INFO", LOGIN + "@web01@127.0.0.1", "echo should-not-run"), 30);
+        assertNotEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("writ: certificate expired at 2020-01-02T"), result.output());
+        assertTrue(result.output().contains("get a new one with writ cert"), result.output());
+    }
+
     @Test
     void refusesAPlainKey() throws Exception {
         Path home = Files.createDirectories(dir.resolve("plain"));

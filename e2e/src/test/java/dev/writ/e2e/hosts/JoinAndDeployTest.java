@@ -105,7 +105,7 @@ class JoinAndDeployTest {
         assertTrue(listing.output().matches("(?s).*Principals: \\n\\s+web07.example.com\\n.*"), listing.output());
 
         HostCli.Run again = bootstrap(token, "web07.example.com", dir.resolve("web07-again"));
-        assertEquals(1, again.exit(), again.toString());
+        assertEquals(11, again.exit(), again.toString());
         assertEquals("writ host bootstrap: the CA refused POST /v1/certs/host (401): join token rejected: already used\n",
                 again.err());
     }
@@ -115,7 +115,7 @@ class JoinAndDeployTest {
         String token = createJoinToken("web08.example.com", "10m");
         clock.advance(Duration.ofMinutes(11));
         HostCli.Run late = bootstrap(token, "web08.example.com", dir.resolve("web08"));
-        assertEquals(1, late.exit(), late.toString());
+        assertEquals(11, late.exit(), late.toString());
         assertTrue(late.err().startsWith("writ host bootstrap: the CA refused POST /v1/certs/host (401): join token rejected: expired at "),
                 late.err());
         assertFalse(Files.exists(dir.resolve("web08/ssh_host_ed25519_key-cert.pub")));
@@ -126,7 +126,7 @@ class JoinAndDeployTest {
         Path engineer = Files.writeString(dir.resolve("engineer-id-token"), ca.personToken("bob@example.com", List.of("dev")));
         HostCli.Run refused = writHost("token", "create", "--ca", ca.url(), "--hostname", "web09.example.com",
                 "--id-token-file", engineer.toString());
-        assertEquals(1, refused.exit());
+        assertEquals(11, refused.exit());
         assertEquals("writ host token create: the CA refused POST /v1/join-tokens (403): bob@example.com is not a writ admin\n",
                 refused.err());
         assertEquals("", refused.out());
