@@ -9,6 +9,11 @@ import dev.writ.ca.host.HostServices;
 import dev.writ.ca.http.Routes;
 import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.keys.KeyRefresher;
+import dev.writ.ca.keys.KeyRotation;
+import dev.writ.ca.keys.KeySources;
+import dev.writ.ca.keys.KeyTable;
+import dev.writ.ca.keys.Pkcs11Token;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.revocation.RevocationService;
 import dev.writ.ca.revocation.RevokeOnGrantEnd;
@@ -25,6 +30,7 @@ import dev.writ.policy.PolicyException;
 import java.nio.file.Path;
 import java.security.Security;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.LoggerFactory;
@@ -33,10 +39,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar writ-ca.jar --config FILE}: reads the config once and wires the CA by hand. */
-@Command(name = "writ-ca", mixinStandardHelpOptions = true, description = "The writ certificate authority.")
+@Command(name = "writ-ca", mixinStandardHelpOptions = true, description = "The writ certificate authority.",
+        subcommands = KeysCommand.class)
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "The CA configuration (YAML).")
+    @Option(names = "--config", description = "The CA configuration (YAML).")
     Path configFile;
 
     public static void main(String[] args) {
@@ -45,6 +52,10 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (configFile == null) {
+            System.err.println("writ-ca: --config FILE is required");
+            return 2;
+        }
         CaConfig config;
         try {
             config = ConfigLoader.load(configFile);
@@ -78,12 +89,15 @@ public final class Main implements Callable<Integer> {
         Security.addProvider(new BouncyCastleProvider());
         CaMetrics metrics = new CaMetrics();
         CaKeyRing keys;
+        KeySources sources;
         Policy policy;
         Store store;
         try {
-            keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
+            sources = keySources(config);
+            keys = CaKeyRing.loadOrCreate(sources);
         } catch (Exception e) {
-            throw new StartupException("cannot load the CA keys from " + config.keys() + ": " + e.getMessage());
+            throw new StartupException("cannot load the CA keys from " + (config.pkcs11() == null ? config.keys()
+                    : "the PKCS#11 token") + ": " + e.getMessage());
         }
         try {
             policy = Policy.load(config.policies());
@@ -94,6 +108,13 @@ public final class Main implements Callable<Integer> {
             store = Store.openSqlite(config.sqlitePath(), metrics::storeCommitted);
         } catch (Exception e) {
             throw new StartupException(e.getMessage());
+        }
+        AutoCloseable keyRefresher;
+        try {
+            keyRefresher = rotation(config, keys, sources, store, clock);
+        } catch (Exception e) {
+            store.close();
+            throw new StartupException("CA key table: " + e.getMessage());
         }
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
@@ -136,7 +157,7 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
+            return new CaServer(config, routes, keyRefresher, access, webhooks, bastions, routes::close, store).start();
         } catch (RuntimeException e) {
             routes.close();
             access.close();
@@ -145,6 +166,32 @@ public final class Main implements Callable<Integer> {
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }
+    }
+
+    /** The CA keys' files, or the PKCS#11 token the config names (opened and logged in to). */
+    static KeySources keySources(CaConfig config) throws java.io.IOException, java.security.GeneralSecurityException {
+        Pkcs11Token token = config.pkcs11() == null ? null : Pkcs11Token.open(config.pkcs11());
+        return new KeySources(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV), token);
+    }
+
+    /** Records the keys in the key table on a first start, applies the table, and re-reads it every few seconds. */
+    private static AutoCloseable rotation(CaConfig config, CaKeyRing keys, KeySources sources, Store store, Clock clock) throws Exception {
+        Duration every = Duration.ofSeconds(config.keyRefreshSeconds());
+        KeyTable table = KeyTable.openSqlite(config.sqlitePath());
+        KeyRotation rotation = new KeyRotation(keys, sources, table, clock, every.multipliedBy(2));
+        try {
+            rotation.adoptCurrentKeys();
+            rotation.refresh();
+            rotation.auditSteps(store);
+        } catch (Exception e) {
+            table.close();
+            throw e;
+        }
+        KeyRefresher refresher = KeyRefresher.start(rotation, store, every);
+        return () -> {
+            refresher.close();
+            table.close();
+        };
     }
 
     private static int waitForever() {

@@ -1,6 +1,7 @@
 package dev.writ.ca.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.writ.ca.keys.Pkcs11Config;
 import dev.writ.ca.session.BastionRegistration;
 import dev.writ.ca.token.IssuerConfig;
 import java.net.InetAddress;
@@ -36,6 +37,9 @@ import java.util.Objects;
  *                  KRL); off by default, when targets trust the session CA only
  * @param rateLimits how fast one identity or one client address may ask for certificates and access, and how
  *                  anonymous refusals are summarised in the audit log; see {@link RateLimits}
+ * @param pkcs11    the CA keys live in this PKCS#11 token instead of files; optional, see {@link Pkcs11Config}
+ * @param keyRefreshSeconds how often a running CA re-reads the key table (rotation steps taken with
+ *                  {@code writ-ca keys}); default 10
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -54,7 +58,9 @@ public record CaConfig(
         @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
         @JsonProperty("bastions") List<BastionRegistration> bastions,
         @JsonProperty("direct_access") Boolean directAccess,
-        @JsonProperty("rate_limits") RateLimits rateLimits) {
+        @JsonProperty("rate_limits") RateLimits rateLimits,
+        @JsonProperty("pkcs11") Pkcs11Config pkcs11,
+        @JsonProperty("key_refresh_seconds") Integer keyRefreshSeconds) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -108,6 +114,8 @@ public record CaConfig(
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
         directAccess = Boolean.TRUE.equals(directAccess);
         rateLimits = rateLimits == null ? RateLimits.DEFAULT : rateLimits;
+        keyRefreshSeconds = keyRefreshSeconds == null ? 10 : keyRefreshSeconds;
+        require(keyRefreshSeconds >= 1 && keyRefreshSeconds <= 3600, "key_refresh_seconds must be 1 to 3600");
         require(rateLimits.clientAddress() == RateLimits.ClientAddress.socket || tlsTerminatedByProxy,
                 "rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only for a CA"
                         + " behind a proxy that sets it (tls_terminated_by_proxy: true)");
@@ -141,7 +149,8 @@ public record CaConfig(
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
-                recordingMaxBytes, bastions, directAccess, rateLimits);
+                recordingMaxBytes, bastions, directAccess, rateLimits, pkcs11 == null ? null : pkcs11.resolvedAgainst(base),
+                keyRefreshSeconds);
     }
 
     /**
