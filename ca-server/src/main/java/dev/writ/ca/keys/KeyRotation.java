@@ -81,13 +81,20 @@ public final class KeyRotation {
     /** Applies the table to the running CAs: which key signs, which are published. */
     public void refresh() throws StoreException, IOException, GeneralSecurityException {
         List<KeyTable.Row> rows = table.rows();
+        List<String> failures = new ArrayList<>();
         for (String ca : CAS) {
             List<KeyTable.Row> mine = rows.stream().filter(r -> r.ca().equals(ca)).toList();
             Optional<KeyTable.Row> active = mine.stream().filter(r -> KeyTable.ACTIVE.equals(r.state())).findFirst();
             if (active.isEmpty()) {
                 continue; // nothing recorded yet: the key loaded at start signs
             }
-            CaSigner signer = signer(active.get().location());
+            CaSigner signer;
+            try {
+                signer = signer(active.get().location());
+            } catch (IOException | GeneralSecurityException e) { // this CA keeps its key; the others still rotate
+                failures.add(ca + ": " + e.getMessage());
+                continue;
+            }
             List<PublicKey> published = new ArrayList<>();
             for (KeyTable.Row row : mine) {
                 if (row.published()) {
@@ -100,6 +107,9 @@ public final class KeyRotation {
             if (!before.equals(describe(key))) {
                 LOG.info("{}: {} signs; published: {}", ca, active.get().fingerprint(), describe(key));
             }
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException(String.join("; ", failures));
         }
     }
 

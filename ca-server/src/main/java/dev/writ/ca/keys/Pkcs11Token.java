@@ -45,11 +45,14 @@ public final class Pkcs11Token {
     private final Provider provider;
     private final KeyStore keyStore;
     private final Pkcs11Config config;
+    /** Kept to read the token's list of keys again when another process (writ-ca keys, a replica) added one. */
+    private final char[] pin;
 
-    private Pkcs11Token(Provider provider, KeyStore keyStore, Pkcs11Config config) {
+    private Pkcs11Token(Provider provider, KeyStore keyStore, Pkcs11Config config, char[] pin) {
         this.provider = provider;
         this.keyStore = keyStore;
         this.config = config;
+        this.pin = pin;
     }
 
     /** Loads the module, logs in to the token with the PIN from the environment or the 0600 file. */
@@ -77,11 +80,10 @@ public final class Pkcs11Token {
         try {
             keyStore.load(null, pin);
         } catch (IOException e) {
-            throw new GeneralSecurityException("cannot log in to the PKCS#11 token (wrong PIN or slot?): " + e.getMessage(), e);
-        } finally {
             java.util.Arrays.fill(pin, '\0');
+            throw new GeneralSecurityException("cannot log in to the PKCS#11 token (wrong PIN or slot?): " + e.getMessage(), e);
         }
-        return new Pkcs11Token(provider, keyStore, config);
+        return new Pkcs11Token(provider, keyStore, config, pin);
     }
 
     private static char[] pin(Pkcs11Config config) throws IOException {
@@ -114,7 +116,14 @@ public final class Pkcs11Token {
     /** The key stored under {@code label}, if there is one. */
     public synchronized Optional<CaSigner> find(String label) throws GeneralSecurityException {
         if (!keyStore.isKeyEntry(label)) {
-            return Optional.empty();
+            try {
+                keyStore.load(null, pin); // the provider lists the token's keys when loaded: look again
+            } catch (IOException e) {
+                throw new GeneralSecurityException("cannot read the PKCS#11 token's keys: " + e.getMessage(), e);
+            }
+            if (!keyStore.isKeyEntry(label)) {
+                return Optional.empty();
+            }
         }
         PrivateKey key = (PrivateKey) keyStore.getKey(label, null);
         Certificate certificate = keyStore.getCertificate(label);
