@@ -42,10 +42,8 @@ final class HostRenewal {
             throw new HostCommandException("the host certificate expired at " + validBefore
                     + "; an expired certificate cannot be renewed: run writ host bootstrap again");
         }
-        // the session CA may have a next key, or have retired one: keep TrustedUserCAKeys current at every run
-        files.writeUserCaKeys(ca.userCaKeys());
         Instant renewFrom = renewFrom(validAfter, validBefore);
-        if (!force && now.isBefore(renewFrom) && !hostCaRotated(ca, current)) {
+        if (!force && now.isBefore(renewFrom) && !rotatedSinceIssued(ca, files, current)) {
             return new Outcome.NothingToDo(current.parsed().getSerial(), validBefore, renewFrom);
         }
         String proof;
@@ -58,7 +56,22 @@ final class HostRenewal {
         CertificateResponse renewed = ca.renew(new HostRenewRequest(proof, null, null, null));
         HostBootstrap.requireCertificateFor(renewed.certificate(), new HostFiles.HostKey(key, false));
         files.writeCertificate(renewed.certificate());
+        files.writeUserCaKeys(ca.userCaKeys());
         return new Outcome.Renewed(renewed);
+    }
+
+    /**
+     * At a run where the certificate is not due: keeps TrustedUserCAKeys current (the session CA may
+     * have a next key, or have retired one) and tells whether the host CA rotated. A CA that cannot
+     * be reached now changes nothing: the files stay, and the next run asks again.
+     */
+    private static boolean rotatedSinceIssued(HostCaClient ca, HostFiles files, HostFiles.Certificate current) {
+        try {
+            files.writeUserCaKeys(ca.userCaKeys());
+            return hostCaRotated(ca, current);
+        } catch (HostCommandException e) {
+            return false;
+        }
     }
 
     /** Whether the host CA key that signs now is another than the one that signed the certificate (a rotation). */
