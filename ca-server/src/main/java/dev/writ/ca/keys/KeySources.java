@@ -24,6 +24,20 @@ public record KeySources(Path dir, KeyType type, String passphrase, Pkcs11Token 
         return "KeySources[" + dir + (token == null ? "" : ", pkcs11") + "]";
     }
 
+    /**
+     * The key named {@code name} ({@code NAME} in the keys directory, or {@code PREFIX-NAME} in the
+     * token), generated there when absent: for keys of the CA's own besides the three CAs (an audit
+     * key, say). It signs through {@link CaSigner}; its private key is never handed out.
+     */
+    public CaSigner loadOrCreate(String name) throws IOException, GeneralSecurityException {
+        if (!name.matches("[a-z][a-z0-9_]*")) {
+            throw new IllegalArgumentException("a key name is lower-case letters, digits and _: " + name);
+        }
+        KeyFiles.ensurePrivateDirectory(dir);
+        Optional<CaSigner> existing = first(name);
+        return existing.isPresent() ? existing.get() : create(name, name);
+    }
+
     /** The first key of the CA {@code name}, if it exists: its file, or its label in the token. */
     Optional<CaSigner> first(String name) throws IOException, GeneralSecurityException {
         if (token != null) {
