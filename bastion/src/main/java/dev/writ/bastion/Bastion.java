@@ -168,7 +168,8 @@ public final class Bastion implements AutoCloseable {
 
     /**
      * Revocation every few seconds (and sessions checked right after; the CA's sync usually
-     * brings a new list sooner), sessions every second, keys and policy every minute.
+     * brings a new list sooner), sessions every second, keys and policy every {@code ca.keys_refresh} (a minute),
+     * renewing the bastion's host certificates when they are due or the host CA rotated.
      */
     private static void schedule(ScheduledExecutorService timers, BastionConfig config, Authority authority, HostKeys hostKeys,
                                  Sessions sessions) {
@@ -185,11 +186,12 @@ public final class Bastion implements AutoCloseable {
             sessions.enforce(authority.current());
             return null;
         }), 1, 1, TimeUnit.SECONDS);
+        long keys = config.ca().keysRefreshInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> guarded(() -> {
             Trust trust = authority.refreshKeysAndPolicy();
-            hostKeys.renewIfDue();
+            hostKeys.renewIfDue(trust.hostCas());
             return trust;
-        }), 60, 60, TimeUnit.SECONDS);
+        }), keys, keys, TimeUnit.MILLISECONDS);
     }
 
     private static SshServer sshServer(BastionConfig config, HostKeys hostKeys, CertificateCheck check, Channels channels,

@@ -13,6 +13,11 @@ import dev.writ.ca.issue.UserCertificateService;
 import dev.writ.ca.keys.AuditKeyFile;
 import dev.writ.ca.keys.AuditSigner;
 import dev.writ.ca.keys.CaKeyRing;
+import dev.writ.ca.keys.KeyRefresher;
+import dev.writ.ca.keys.KeyRotation;
+import dev.writ.ca.keys.KeySources;
+import dev.writ.ca.keys.KeyTable;
+import dev.writ.ca.keys.Pkcs11Token;
 import dev.writ.ca.metrics.CaMetrics;
 import dev.writ.ca.revocation.RevocationService;
 import dev.writ.ca.revocation.RevokeOnGrantEnd;
@@ -29,6 +34,7 @@ import dev.writ.policy.PolicyException;
 import java.nio.file.Path;
 import java.security.Security;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.LoggerFactory;
@@ -37,10 +43,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar writ-ca.jar --config FILE}: reads the config once and wires the CA by hand. */
-@Command(name = "writ-ca", mixinStandardHelpOptions = true, description = "The writ certificate authority.")
+@Command(name = "writ-ca", mixinStandardHelpOptions = true, description = "The writ certificate authority.",
+        subcommands = KeysCommand.class)
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "The CA configuration (YAML).")
+    @Option(names = "--config", description = "The CA configuration (YAML).")
     Path configFile;
 
     public static void main(String[] args) {
@@ -49,6 +56,10 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (configFile == null) {
+            System.err.println("writ-ca: --config FILE is required");
+            return 2;
+        }
         CaConfig config;
         try {
             config = ConfigLoader.load(configFile);
@@ -84,11 +95,14 @@ public final class Main implements Callable<Integer> {
         CaKeyRing keys;
         AuditSigner auditKey;
         PolicyReloader policy;
+        KeySources sources;
         Store store;
         try {
-            keys = CaKeyRing.loadOrCreate(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
+            sources = keySources(config);
+            keys = CaKeyRing.loadOrCreate(sources);
         } catch (Exception e) {
-            throw new StartupException("cannot load the CA keys from " + config.keys() + ": " + e.getMessage());
+            throw new StartupException("cannot load the CA keys from " + (config.pkcs11() == null ? config.keys()
+                    : "the PKCS#11 token") + ": " + e.getMessage());
         }
         try {
             auditKey = AuditKeyFile.loadOrCreate(config.keys(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
@@ -103,12 +117,16 @@ public final class Main implements Callable<Integer> {
             throw new StartupException("policy: cannot read " + config.policies() + ": " + e.getMessage());
         }
         try {
-            store = config.postgresLocation() == null
-                    ? Store.openSqlite(config.sqlitePath(), metrics::storeCommitted)
-                    : Store.openPostgresql(config.postgresLocation(),
-                            StorePassword.read(config.storePasswordFile(), System.getenv()), metrics::storeCommitted);
+            store = openStore(config, metrics::storeCommitted);
         } catch (Exception e) {
             throw new StartupException(e.getMessage());
+        }
+        AutoCloseable keyRefresher;
+        try {
+            keyRefresher = rotation(config, keys, sources, store, clock);
+        } catch (Exception e) {
+            store.close();
+            throw new StartupException("CA key table: " + e.getMessage());
         }
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
@@ -153,7 +171,7 @@ public final class Main implements Callable<Integer> {
                 recordings, revocations, policy, clock, checkpoints);
         try {
             policy.watch(store);
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, checkpoints, policy, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, keyRefresher, checkpoints, policy, store).start();
         } catch (RuntimeException | java.io.IOException e) {
             policy.close();
             routes.close();
@@ -164,6 +182,40 @@ public final class Main implements Callable<Integer> {
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }
+    }
+
+    /** Opens (creating and migrating when needed) the store the config names: SQLite or PostgreSQL. */
+    static Store openStore(CaConfig config, java.util.function.Consumer<Long> commitNanos) throws Exception {
+        return config.postgresLocation() == null
+                ? Store.openSqlite(config.sqlitePath(), commitNanos)
+                : Store.openPostgresql(config.postgresLocation(),
+                        StorePassword.read(config.storePasswordFile(), System.getenv()), commitNanos);
+    }
+
+    /** The CA keys' files, or the PKCS#11 token the config names (opened and logged in to). */
+    static KeySources keySources(CaConfig config) throws java.io.IOException, java.security.GeneralSecurityException {
+        Pkcs11Token token = config.pkcs11() == null ? null : Pkcs11Token.open(config.pkcs11());
+        return new KeySources(config.keys(), config.keyType(), System.getenv(CaKeyRing.PASSPHRASE_ENV), token);
+    }
+
+    /** Records the keys in the key table on a first start, applies the table, and re-reads it every few seconds. */
+    private static AutoCloseable rotation(CaConfig config, CaKeyRing keys, KeySources sources, Store store, Clock clock) throws Exception {
+        Duration every = Duration.ofSeconds(config.keyRefreshSeconds());
+        KeyTable table = KeyTable.open(store);
+        KeyRotation rotation = new KeyRotation(keys, sources, table, clock, every.multipliedBy(2));
+        try {
+            rotation.adoptCurrentKeys();
+            rotation.refresh();
+            rotation.auditSteps(store);
+        } catch (Exception e) {
+            table.close();
+            throw e;
+        }
+        KeyRefresher refresher = KeyRefresher.start(rotation, store, every);
+        return () -> {
+            refresher.close();
+            table.close();
+        };
     }
 
     private static int waitForever() {

@@ -63,6 +63,6 @@ public final class Client {
     }
 
     public Certifier certifier(Duration timeout) throws WritException {
-        return new Certifier(tokens, oidc(timeout), ca(timeout), env.clock());
+        return new Certifier(tokens, oidc(timeout), ca(timeout), env.clock(), files().knownHosts());
     }
 }

@@ -87,6 +87,20 @@ final class HostCaClient {
         return response.body();
     }
 
+    /** The host CA keys the CA publishes ({@code GET /v1/ca}), the one that signs now first. */
+    java.util.List<String> hostCaKeys() throws HostCommandException {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("/v1/ca")).timeout(TIMEOUT).GET());
+        if (response.statusCode() != 200) {
+            throw refused("GET /v1/ca", response);
+        }
+        try {
+            dev.writ.protocol.api.CaKeysResponse keys = JSON.readValue(response.body(), dev.writ.protocol.api.CaKeysResponse.class);
+            return keys.host() == null ? java.util.List.of() : keys.host();
+        } catch (IOException e) {
+            throw refused("GET /v1/ca", response);
+        }
+    }
+
     private <T> T post(String path, String authorization, Object body, Class<T> answer) throws HostCommandException {
         HttpRequest.Builder request;
         try {

@@ -43,7 +43,7 @@ final class HostRenewal {
                     + "; an expired certificate cannot be renewed: run writ host bootstrap again");
         }
         Instant renewFrom = renewFrom(validAfter, validBefore);
-        if (!force && now.isBefore(renewFrom)) {
+        if (!force && now.isBefore(renewFrom) && !rotatedSinceIssued(ca, files, current)) {
             return new Outcome.NothingToDo(current.parsed().getSerial(), validBefore, renewFrom);
         }
         String proof;
@@ -56,8 +56,35 @@ final class HostRenewal {
         CertificateResponse renewed = ca.renew(new HostRenewRequest(proof, null, null, null));
         HostBootstrap.requireCertificateFor(renewed.certificate(), new HostFiles.HostKey(key, false));
         files.writeCertificate(renewed.certificate());
-        // the session CA may have rotated since the last renewal: keep TrustedUserCAKeys current too
         files.writeUserCaKeys(ca.userCaKeys());
         return new Outcome.Renewed(renewed);
+    }
+
+    /**
+     * At a run where the certificate is not due: keeps TrustedUserCAKeys current (the session CA may
+     * have a next key, or have retired one) and tells whether the host CA rotated. A CA that cannot
+     * be reached now changes nothing: the files stay, and the next run asks again.
+     */
+    private static boolean rotatedSinceIssued(HostCaClient ca, HostFiles files, HostFiles.Certificate current) {
+        try {
+            files.writeUserCaKeys(ca.userCaKeys());
+            return hostCaRotated(ca, current);
+        } catch (HostCommandException e) {
+            return false;
+        }
+    }
+
+    /** Whether the host CA key that signs now is another than the one that signed the certificate (a rotation). */
+    private static boolean hostCaRotated(HostCaClient ca, HostFiles.Certificate current) throws HostCommandException {
+        java.util.List<String> published = ca.hostCaKeys();
+        if (published.isEmpty()) {
+            return false;
+        }
+        try {
+            java.security.PublicKey signing = dev.writ.protocol.ssh.PublicKeys.parse(published.get(0));
+            return !org.apache.sshd.common.config.keys.KeyUtils.compareKeys(signing, current.parsed().getCaPubKey());
+        } catch (dev.writ.protocol.ssh.InvalidKeyException e) {
+            throw new HostCommandException("the CA published an unreadable host CA key: " + e.getMessage(), e);
+        }
     }
 }

@@ -35,12 +35,23 @@ public final class Certifier {
     private final OidcClient oidc;
     private final CaClient ca;
     private final Clock clock;
+    private final java.nio.file.Path knownHosts;
 
     public Certifier(TokenStore tokens, OidcClient oidc, CaClient ca, Clock clock) {
+        this(tokens, oidc, ca, clock, null);
+    }
+
+    /**
+     * As above; with each new certificate, {@code knownHosts} (the {@code @cert-authority} lines
+     * that {@code writ ssh-config} wrote) is fetched again, so a host CA key the CA added by
+     * rotation is trusted before it signs, and a retired one no longer is.
+     */
+    public Certifier(TokenStore tokens, OidcClient oidc, CaClient ca, Clock clock, java.nio.file.Path knownHosts) {
         this.tokens = tokens;
         this.oidc = oidc;
         this.ca = ca;
         this.clock = clock;
+        this.knownHosts = knownHosts;
     }
 
     /** One call to the CA that proves who we are with an ID token. */
@@ -51,7 +62,24 @@ public final class Certifier {
 
     /** A new key and its certificate; {@code ttl} as the CA's policies write it, or null for the role's default. */
     public AgentKey certify(String ttl) throws WritException {
-        return asUser(idToken -> issue(idToken, ttl));
+        AgentKey key = asUser(idToken -> issue(idToken, ttl));
+        refreshKnownHosts();
+        return key;
+    }
+
+    /** Rewrites the known_hosts file when it exists and the CA's lines changed; the certificate stands either way. */
+    private void refreshKnownHosts() {
+        if (knownHosts == null || !java.nio.file.Files.exists(knownHosts)) {
+            return;
+        }
+        try {
+            String lines = ca.knownHosts();
+            if (!lines.equals(java.nio.file.Files.readString(knownHosts))) {
+                dev.writ.agent.config.SecureFiles.writePrivate(knownHosts, lines.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (WritException | java.io.IOException e) {
+            // the lines written before stay: ssh still trusts the host CA keys it trusted
+        }
     }
 
     /**

@@ -124,13 +124,26 @@ public record BastionConfig(
      * @param url    its base URL; {@code http://} only on loopback (assertions are bearer credentials)
      * @param bundle PEM file of certificates to trust for its TLS certificate; the system's trust store when absent
      */
-    public record Ca(@JsonProperty("url") URI url, @JsonProperty("bundle") Path bundle) {
+    /**
+     * The CA.
+     *
+     * @param keysRefresh how often the CA's keys (rotations) and the policy are fetched again; default 60s
+     */
+    public record Ca(@JsonProperty("url") URI url, @JsonProperty("bundle") Path bundle,
+                     @JsonProperty("keys_refresh") String keysRefresh) {
         public Ca {
+            keysRefresh = keysRefresh == null ? "60s" : keysRefresh;
+            Duration every = duration(keysRefresh, "ca.keys_refresh");
+            require(!every.isNegative() && every.toMillis() >= 500, "ca.keys_refresh must be at least 500ms");
             require(url != null && url.getHost() != null, "ca.url is required (e.g. https://ca.example.com)");
             require("https".equals(url.getScheme()) || ("http".equals(url.getScheme()) && new Address(url.getHost(), 1).isLoopback()),
                     "ca.url must be https:// (http:// only for a CA on loopback)");
             String text = url.toString();
             url = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        }
+
+        public Duration keysRefreshInterval() {
+            return duration(keysRefresh, "ca.keys_refresh");
         }
     }
 
@@ -322,7 +335,7 @@ public record BastionConfig(
     /** Returns a copy whose relative paths are resolved against {@code base}. */
     public BastionConfig resolvedAgainst(Path base) {
         return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
-                new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize()),
+                new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize(), ca.keysRefresh()),
                 targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base),
                 audit.resolvedAgainst(base), loginRateLimits);
     }

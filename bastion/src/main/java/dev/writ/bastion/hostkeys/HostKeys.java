@@ -10,6 +10,7 @@ import dev.writ.protocol.ssh.InvalidKeyException;
 import dev.writ.protocol.ssh.PublicKeys;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,8 @@ public final class HostKeys implements KeyPairProvider, HostKeyCertificateProvid
     private final Executor executor;
     private final Map<String, CompletableFuture<OpenSshCertificate>> targets = new ConcurrentHashMap<>();
     private volatile OpenSshCertificate own;
+    /** The host CA key that signs now, as the CA last published it; null before the first refresh. */
+    private volatile PublicKey signingCa;
 
     private HostKeys(KeyPair key, CaClient ca, List<String> ownNames, Clock clock, Executor executor) {
         this.key = key;
@@ -81,7 +84,13 @@ public final class HostKeys implements KeyPairProvider, HostKeyCertificateProvid
     }
 
     /** Renews the bastion's own certificate when half its life is gone; a failure keeps the old one and is retried. */
-    public void renewIfDue() {
+    /**
+     * Renews the bastion's host certificates at half-life, and at once when the host CA key that
+     * signs now ({@code hostCas}' first) is not the one that signed them: after a rotation, so
+     * that the old key can be retired.
+     */
+    public void renewIfDue(List<PublicKey> hostCas) {
+        this.signingCa = hostCas.isEmpty() ? null : hostCas.get(0);
         if (dueForRenewal(own)) {
             try {
                 own = fetch(ownNames);
@@ -110,6 +119,10 @@ public final class HostKeys implements KeyPairProvider, HostKeyCertificateProvid
     }
 
     private boolean dueForRenewal(OpenSshCertificate certificate) {
+        PublicKey signing = signingCa;
+        if (signing != null && !KeyUtils.compareKeys(signing, certificate.getCaPubKey())) {
+            return true;
+        }
         Instant after = Instant.ofEpochSecond(certificate.getValidAfter());
         Instant before = Certificates.validBefore(certificate);
         Instant half = after.plus(Duration.between(after, before).dividedBy(2));

@@ -77,6 +77,14 @@ public final class RunningBastion implements AutoCloseable {
                 """.formatted(port, NAME, caUrl) + extraYaml);
     }
 
+    /** As {@link #start(Path, String, String, Clock, SessionRecorder)}, with {@code caYaml} (indented keys) in its ca: section. */
+    public static RunningBastion start(Path dir, String caUrl, String caYaml, String extraYaml) throws Exception {
+        generateKey(dir);
+        Path file = writeConfig(dir, 0, caUrl, extraYaml);
+        Files.writeString(file, Files.readString(file).replace("  url: " + caUrl + "\n", "  url: " + caUrl + "\n" + caYaml));
+        return new RunningBastion(Bastion.start(ConfigLoader.load(file), Clock.systemUTC(), SessionRecorder.NONE), dir);
+    }
+
     public static RunningBastion start(Path dir, String caUrl, String extraYaml) throws Exception {
         return start(dir, caUrl, extraYaml, Clock.systemUTC(), SessionRecorder.NONE);
     }

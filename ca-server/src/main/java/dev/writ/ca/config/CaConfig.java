@@ -1,6 +1,7 @@
 package dev.writ.ca.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.writ.ca.keys.Pkcs11Config;
 import dev.writ.ca.session.BastionRegistration;
 import dev.writ.ca.store.PostgresLocation;
 import dev.writ.ca.token.IssuerConfig;
@@ -41,6 +42,9 @@ import java.util.Objects;
  *                  anonymous refusals are summarised in the audit log; see {@link RateLimits}
  * @param audit     how often the audit key signs a checkpoint of the audit chain; see {@link AuditSettings}
  * @param storePasswordFile a file (mode 0600) holding the PostgreSQL store's password; optional
+ * @param pkcs11    the CA keys live in this PKCS#11 token instead of files; optional, see {@link Pkcs11Config}
+ * @param keyRefreshSeconds how often a running CA re-reads the key table (rotation steps taken with
+ *                  {@code writ-ca keys}); default 10
  */
 public record CaConfig(
         @JsonProperty("listen") Listen listen,
@@ -61,7 +65,9 @@ public record CaConfig(
         @JsonProperty("direct_access") Boolean directAccess,
         @JsonProperty("rate_limits") RateLimits rateLimits,
         @JsonProperty("audit") AuditSettings audit,
-        @JsonProperty("store_password_file") Path storePasswordFile) {
+        @JsonProperty("store_password_file") Path storePasswordFile,
+        @JsonProperty("pkcs11") Pkcs11Config pkcs11,
+        @JsonProperty("key_refresh_seconds") Integer keyRefreshSeconds) {
 
     public static final long DEFAULT_RECORDING_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -122,6 +128,8 @@ public record CaConfig(
         directAccess = Boolean.TRUE.equals(directAccess);
         rateLimits = rateLimits == null ? RateLimits.DEFAULT : rateLimits;
         audit = audit == null ? AuditSettings.DEFAULT : audit;
+        keyRefreshSeconds = keyRefreshSeconds == null ? 10 : keyRefreshSeconds;
+        require(keyRefreshSeconds >= 1 && keyRefreshSeconds <= 3600, "key_refresh_seconds must be 1 to 3600");
         require(rateLimits.clientAddress() == RateLimits.ClientAddress.socket || tlsTerminatedByProxy,
                 "rate_limits.client_address: x_forwarded_for trusts a header any client can send; it is only for a CA"
                         + " behind a proxy that sets it (tls_terminated_by_proxy: true)");
@@ -165,7 +173,8 @@ public record CaConfig(
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
                 tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
                 recordingMaxBytes, bastions, directAccess, rateLimits, audit,
-                storePasswordFile == null ? null : base.resolve(storePasswordFile).normalize());
+                storePasswordFile == null ? null : base.resolve(storePasswordFile).normalize(),
+                pkcs11 == null ? null : pkcs11.resolvedAgainst(base), keyRefreshSeconds);
     }
 
     /**

@@ -44,31 +44,56 @@ public record CaKeyRing(CaKey user, CaKey session, CaKey host) {
     private static final Logger LOG = LoggerFactory.getLogger(CaKeyRing.class);
 
     public static CaKeyRing loadOrCreate(Path dir, KeyType type, String passphrase) throws IOException, GeneralSecurityException {
-        KeyFiles.ensurePrivateDirectory(dir);
-        return new CaKeyRing(loadOrCreate(dir, "user_ca", type, passphrase), loadOrCreate(dir, "session_ca", type, passphrase),
-                loadOrCreate(dir, "host_ca", type, passphrase));
+        return loadOrCreate(new KeySources(dir, type, passphrase, null));
     }
 
-    private static CaKey loadOrCreate(Path dir, String name, KeyType type, String passphrase)
-            throws IOException, GeneralSecurityException {
-        Path file = dir.resolve(name);
-        KeyPair pair;
-        if (Files.exists(file)) {
-            KeyFiles.requireOwnerOnly(file);
-            pair = read(file, passphrase);
-        } else {
-            pair = generate(type);
-            KeyFiles.writeSecret(file, encode(pair, "writ " + name, passphrase));
-            KeyFiles.writePublic(dir.resolve(name + ".pub"),
-                    (PublicKeyEntry.toString(pair.getPublic()) + " writ " + name + "\n").getBytes(StandardCharsets.UTF_8));
-            LOG.info("generated {} {} key in {}", name, KeyUtils.getKeyType(pair), dir);
-        }
-        return new CaKey(pair, readTrusted(dir, name));
+    /** Each CA's first key, from its file or its label in the token, generated there when absent. */
+    public static CaKeyRing loadOrCreate(KeySources sources) throws IOException, GeneralSecurityException {
+        KeyFiles.ensurePrivateDirectory(sources.dir());
+        return new CaKeyRing(loadOrCreate(sources, "user_ca"), loadOrCreate(sources, "session_ca"),
+                loadOrCreate(sources, "host_ca"));
+    }
+
+    private static CaKey loadOrCreate(KeySources sources, String name) throws IOException, GeneralSecurityException {
+        CaSigner signer = sources.first(name).isPresent() ? sources.first(name).get() : sources.create(name, name);
+        return new CaKey(name, signer, readTrusted(sources.dir(), name));
+    }
+
+    /** The CA named {@code user_ca}, {@code session_ca} or {@code host_ca}. */
+    public CaKey named(String name) {
+        return switch (name) {
+            case "user_ca" -> user;
+            case "session_ca" -> session;
+            case "host_ca" -> host;
+            default -> throw new IllegalArgumentException("no CA named " + name);
+        };
     }
 
     /** Every key of every CA: the KRL has a certificate section for each, and none of them may be revoked. */
     public Stream<PublicKey> allTrusted() {
         return Stream.of(user, session, host).flatMap(ca -> ca.trusted().stream());
+    }
+
+    /** Generates a file key and writes it (0600) with its .pub beside it. */
+    static FileCaSigner createFile(Path dir, String file, KeyType type, String passphrase)
+            throws IOException, GeneralSecurityException {
+        Path path = dir.resolve(file);
+        if (Files.exists(path)) {
+            throw new IOException(path + " exists already");
+        }
+        KeyPair pair = generate(type);
+        KeyFiles.writeSecret(path, encode(pair, "writ " + file, passphrase));
+        KeyFiles.writePublic(dir.resolve(file + ".pub"),
+                (PublicKeyEntry.toString(pair.getPublic()) + " writ " + file + "\n").getBytes(StandardCharsets.UTF_8));
+        LOG.info("generated {} {} key in {}", file, KeyUtils.getKeyType(pair), dir);
+        return new FileCaSigner(pair, "file:" + file);
+    }
+
+    /** Reads a file key (0600 or refused). */
+    static FileCaSigner readFile(Path dir, String file, String passphrase) throws IOException, GeneralSecurityException {
+        Path path = dir.resolve(file);
+        KeyFiles.requireOwnerOnly(path);
+        return new FileCaSigner(read(path, passphrase), "file:" + file);
     }
 
     static KeyPair generate(KeyType type) throws GeneralSecurityException {

@@ -31,6 +31,7 @@ public final class Revocations implements AutoCloseable {
     private final CaKeyRing keys;
     private final Clock clock;
     private long cachedVersion = -1;
+    private List<PublicKey> cachedKeys = List.of();
     private Krl cached;
     private Krl recent;
     private long recentAt;
@@ -89,9 +90,11 @@ public final class Revocations implements AutoCloseable {
                  ResultSet rs = max.executeQuery()) {
                 version = rs.next() ? rs.getLong(1) : 0;
             }
-            if (cached == null || version != cachedVersion) {
+            List<PublicKey> trusted = keys.allTrusted().toList(); // a rotation adds or retires CA keys
+            if (cached == null || version != cachedVersion || !trusted.equals(cachedKeys)) {
                 cached = build(version);
                 cachedVersion = version;
+                cachedKeys = trusted;
             }
             return cached;
         } catch (SQLException e) {

@@ -148,6 +148,17 @@ public final class Store implements AutoCloseable {
         return dialect;
     }
 
+    /** A new read-write connection of the caller's own (autocommit on), closed by the caller. */
+    public Connection openConnection() throws StoreException {
+        try {
+            Connection connection = connections.open();
+            connection.setAutoCommit(true);
+            return connection;
+        } catch (SQLException e) {
+            throw new StoreException("cannot connect to the store: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * A new read-only connection of the caller's own to the store's database (the KRL reads its
      * table on one), closed by the caller.

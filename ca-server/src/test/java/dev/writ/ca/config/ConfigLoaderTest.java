@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of("fail/unknown-top-level-key", VALID + "listne: x\n",
-                        "ca.yaml:8: unknown key 'listne'; known keys: audit, bastion, bastions, direct_access, issuers, key_type, keys, listen, log_format, login, policies, rate_limits, recording_max_bytes, recordings, store, store_password_file, tls, tls_terminated_by_proxy, webhooks"),
+                        "ca.yaml:8: unknown key 'listne'; known keys: audit, bastion, bastions, direct_access, issuers, key_refresh_seconds, key_type, keys, listen, log_format, login, pkcs11, policies, rate_limits, recording_max_bytes, recordings, store, store_password_file, tls, tls_terminated_by_proxy, webhooks"),
                 Arguments.of("fail/unknown-issuer-key", VALID.replace("    audience: writ", "    audience: writ\n    audiance: x"),
                         "ca.yaml:8: unknown key 'audiance' in issuers[0]; known keys: audience, url"),
                 Arguments.of("fail/bad-port", VALID.replace("127.0.0.1:8080", "127.0.0.1:http"),

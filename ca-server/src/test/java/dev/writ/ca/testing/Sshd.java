@@ -53,6 +53,25 @@ public final class Sshd implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /**
+     * What a host does after {@code writ host renew} wrote a new host certificate: SIGHUP, on
+     * which sshd reads its files again; returns once it listens again.
+     */
+    public void reload() throws IOException, InterruptedException {
+        int before = log().split("Server listening on", -1).length;
+        Processes.Result hup = Processes.run(List.of("kill", "-HUP", Long.toString(process.pid())));
+        if (hup.exitCode() != 0) {
+            throw new IOException("kill -HUP failed: " + hup.output());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (log().split("Server listening on", -1).length == before) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IOException("sshd did not listen again after SIGHUP:\n" + log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** The name of the user the tests run as: the login sshd accepts. */
     public static String currentUser() {
         return System.getProperty("user.name");

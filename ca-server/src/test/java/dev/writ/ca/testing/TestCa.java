@@ -147,6 +147,11 @@ public final class TestCa implements AutoCloseable {
         return dir.resolve("data/writ.db");
     }
 
+    /** The CA's config file, for {@code writ-ca keys --config}. */
+    public Path config() {
+        return dir.resolve("ca.yaml");
+    }
+
     public Path keys() {
         return dir.resolve("data/keys");
     }
