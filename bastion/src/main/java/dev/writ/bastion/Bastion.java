@@ -205,6 +205,8 @@ public final class Bastion implements AutoCloseable {
         server.setKeyPairProvider(hostKeys);
         server.setHostKeyCertificateProvider(hostKeys);
         server.setCipherFactories(CIPHERS);
+        LOG.info("chacha20-poly1305@openssh.com: the JDK's ChaCha20, {} Poly1305 (Java {})", ChaCha20Poly1305.poly1305Engine(),
+                Runtime.version().feature());
         server.setSignatureFactories(SIGNATURES);
         // certificates only: no password, no keyboard-interactive, no host-based, no GSSAPI
         server.setUserAuthFactories(List.of(CertificateUserAuth.factory(check, sessions)));

@@ -147,6 +147,11 @@ public final class ChaCha20Poly1305 implements Cipher {
         startPacket();
     }
 
+    /** Whose Poly1305 the cipher uses: "jdk" or "bouncycastle" (see {@link Poly1305Mac}). */
+    public static String poly1305Engine() {
+        return Poly1305Mac.ENGINE;
+    }
+
     /** MINA gives a cipher whose algorithm starts with "ChaCha" the sequence number as its IV. */
     @Override
     public String getAlgorithm() {
