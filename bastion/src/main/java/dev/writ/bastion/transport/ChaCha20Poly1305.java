@@ -98,7 +98,8 @@ public final class ChaCha20Poly1305 implements Cipher {
         }
         payloadStream.init(javax.crypto.Cipher.DECRYPT_MODE, payloadKey, new ChaCha20ParameterSpec(nonce, 0));
         payloadStream.update(ZERO_BLOCK, 0, 64, block0, 0);
-        poly1305.init(block0);
+        poly1305.init(block0); // both engines keep a copy
+        java.util.Arrays.fill(block0, (byte) 0);
     }
 
     @Override
