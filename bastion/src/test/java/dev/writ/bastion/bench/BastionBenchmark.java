@@ -46,8 +46,9 @@ import org.apache.sshd.core.CoreModuleProperties;
  * bastion's recorder off and on ({@link Throughput}: a command without a PTY, both ways at once
  * through {@code cat}, and a command with a PTY whose output is recorded byte for byte), login
  * time, and idle sessions held with the heap each costs. The bastion runs as it ships ({@code java -Xmx1g -jar bastion/target/writ-bastion.jar}),
- * in a JVM of its own; the jump host is a real sshd; every client is the real OpenSSH
- * {@code ssh} with {@code -c aes128-gcm@openssh.com} on both hops. Build the jar first:
+ * in a JVM of its own, on the newest JDK under /usr/lib/jvm unless {@code --java} names one; the jump host is a real
+ * sshd; every client is the real OpenSSH {@code ssh}, with its default settings (chacha20-poly1305 on every hop) and,
+ * as a second column, with {@code Ciphers aes128-gcm@openssh.com} on every hop. Build the jar first:
  *
  * <pre>
  * mvn -q -B -pl bastion -am package -DskipTests
@@ -57,14 +58,15 @@ import org.apache.sshd.core.CoreModuleProperties;
  */
 public final class BastionBenchmark {
 
-    static final String LOGIN = Sshd.currentUser();
-    static final String CIPHER = "aes128-gcm@openssh.com";
+    /** The target login: a plain shell, so that no heavy ~/.bashrc (root's may run pyenv and such) weighs on every command. */
+    static final String LOGIN = plainShellLogin();
+    static final String AES_GCM = "aes128-gcm@openssh.com";
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
-        long bytes = Long.parseLong(options.getOrDefault("bytes", Long.toString(1L << 30)));
+        long bytes = Long.parseLong(options.getOrDefault("bytes", Long.toString(256L << 20)));
         long ptyBytes = Long.parseLong(options.getOrDefault("pty-bytes", Long.toString(128L << 20)));
-        int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));
         int logins = Integer.parseInt(options.getOrDefault("logins", "20"));
         int sessions = Integer.parseInt(options.getOrDefault("sessions", "1000"));
         Path jar = Path.of(options.getOrDefault("jar", "bastion/target/writ-bastion.jar")).toAbsolutePath();
@@ -73,8 +75,9 @@ public final class BastionBenchmark {
             throw new IllegalStateException(jar + " is missing: mvn -q -B -pl bastion -am package -DskipTests");
         }
         Path dir = Files.createTempDirectory("writ-bench");
-        System.out.printf("writ bastion benchmark in %s (%d cores); load: %s%n", dir, Runtime.getRuntime().availableProcessors(),
-                load());
+        String java = options.getOrDefault("java", newestJava());
+        System.out.printf("writ bastion benchmark in %s (%d cores); load: %s%nbastion JVM: %s (%s); target login: %s%n", dir,
+                Runtime.getRuntime().availableProcessors(), load(), java, javaVersion(java), LOGIN);
 
         try (TestIdp idp = new TestIdp()) {
             String bastionKey = RunningBastion.generateKey(dir.resolve("bastion"));
@@ -85,25 +88,42 @@ public final class BastionBenchmark {
                  Sshd web01 = Target.start(dir.resolve("web01"), ca, "web01");
                  Sshd jumpHost = Target.start(dir.resolve("jump"), ca, "127.0.0.1");
                  IdleTarget idle = IdleTarget.start(dir.resolve("idle"), ca, "web-idle");
-                 Bastion bastion = Bastion.start(dir.resolve("bastion"), jar, ca.url(), web01.port(), idle.port(), jfr)) {
+                 Bastion bastion = Bastion.start(dir.resolve("bastion"), java, jar, ca.url(), web01.port(), idle.port(), jfr)) {
                 Engineer unrecorded = engineer(dir.resolve("unrecorded"), ca, idp, "unrecorded@example.com", "bench-unrecorded");
                 Engineer recorded = engineer(dir.resolve("recorded"), ca, idp, "recorded@example.com", "bench-recorded");
-                Routes off = new Routes(unrecorded, bastion.port, jumpHost.port(), web01.port());
-                Routes on = new Routes(recorded, bastion.port, jumpHost.port(), web01.port());
+                Routes off = new Routes(unrecorded, unrecorded.config(), bastion.port, jumpHost.port(), web01.port());
+                Routes on = new Routes(recorded, recorded.config(), bastion.port, jumpHost.port(), web01.port());
+                Path jumpPid = dir.resolve("jump").resolve("sshd.pid");
                 Throughput throughput = new Throughput(bastion, ca, keyId(recorded));
-                throughput.measure(Throughput.Workload.exec(bytes), Throughput.Workload.exec(Math.min(bytes, 64L << 20)), List.of(
-                        new Throughput.Route("OpenSSH ssh -J via sshd", off::proxyJump, false),
-                        new Throughput.Route("writ login@target@bastion, recording off", off::direct, false),
-                        new Throughput.Route("writ login@target@bastion, recording on", on::direct, true),
-                        new Throughput.Route("writ ssh -J bastion, recording off", off::jump, false),
-                        new Throughput.Route("writ ssh -J bastion, recording on", on::jump, true)), rounds);
-                throughput.measure(Throughput.Workload.pty(ptyBytes), Throughput.Workload.pty(Math.min(ptyBytes, 16L << 20)), List.of(
-                        new Throughput.Route("OpenSSH ssh -J via sshd", c -> off.proxyJump(c, "-tt"), false),
-                        new Throughput.Route("writ login@target@bastion, recording off", c -> off.direct(c, "-tt"), false),
-                        new Throughput.Route("writ login@target@bastion, recording on", c -> on.direct(c, "-tt"), true)), rounds);
-                logins(on, logins);
-                idleSessions(recorded, bastion, sessions);
-                auditOfIdleSessions(ca, bastion, sessions);
+                for (String ciphers : List.of("default", AES_GCM)) {
+                    Routes o = ciphers.equals("default") ? off : off.withCiphers(ciphers);
+                    Routes r = ciphers.equals("default") ? on : on.withCiphers(ciphers);
+                    System.out.printf("%n# Client ciphers: %s%n", ciphers.equals("default") ? "the OpenSSH client's defaults" : ciphers);
+                    negotiated(List.of(Map.entry("OpenSSH ssh -J via sshd", o.proxyJump("true", "-v")),
+                            Map.entry("writ login@target@bastion", r.direct("true", "-v")),
+                            Map.entry("writ ssh -J bastion", r.jump("true", "-v"))));
+                    throughput.measure(Throughput.Workload.exec(bytes), Throughput.Workload.exec(Math.min(bytes, 64L << 20)), List.of(
+                            new Throughput.Route("OpenSSH ssh -J via sshd", o::proxyJump, false, () -> Cpu.ticks(jumpPid), "jump sshd"),
+                            new Throughput.Route("writ login@target@bastion, recording off", o::direct, false, bastion::cpuTicks, "bastion"),
+                            new Throughput.Route("writ login@target@bastion, recording on", r::direct, true, bastion::cpuTicks, "bastion"),
+                            new Throughput.Route("writ ssh -J bastion, recording off", o::jump, false, bastion::cpuTicks, "bastion"),
+                            new Throughput.Route("writ ssh -J bastion, recording on", r::jump, true, bastion::cpuTicks, "bastion")),
+                            rounds);
+                }
+                if (ptyBytes > 0) { // --pty-bytes 0, --logins 0, --sessions 0: leave that part out
+                    throughput.measure(Throughput.Workload.pty(ptyBytes), Throughput.Workload.pty(Math.min(ptyBytes, 16L << 20)),
+                            List.of(new Throughput.Route("OpenSSH ssh -J via sshd", c -> off.proxyJump(c, "-tt"), false),
+                                    new Throughput.Route("writ login@target@bastion, recording off", c -> off.direct(c, "-tt"), false),
+                                    new Throughput.Route("writ login@target@bastion, recording on", c -> on.direct(c, "-tt"), true)),
+                            rounds);
+                }
+                if (logins > 0) {
+                    logins(on, logins);
+                }
+                if (sessions > 0) {
+                    idleSessions(recorded, bastion, sessions);
+                    auditOfIdleSessions(ca, bastion, sessions);
+                }
                 System.out.printf("%nload at the end: %s%n", load());
             }
         }
@@ -137,8 +157,7 @@ public final class BastionBenchmark {
 
     static Engineer engineer(Path dir, TestCa ca, TestIdp idp, String email, String group) throws Exception {
         Engineer engineer = Engineer.login(dir, ca, idp.idToken(email, List.of(group)), "");
-        Files.writeString(engineer.config(), Files.readString(engineer.config())
-                + "    Ciphers " + CIPHER + "\n    ControlMaster no\n    ControlPath none\n");
+        Files.writeString(engineer.config(), Files.readString(engineer.config()) + "    ControlMaster no\n    ControlPath none\n");
         return engineer;
     }
 
@@ -158,8 +177,17 @@ public final class BastionBenchmark {
         }
     }
 
-    /** The three ways to run a command on web01; {@code options} go before the destination. */
-    record Routes(Engineer engineer, int bastionPort, int jumpPort, int web01Port) {
+    /**
+     * The three ways to run a command on web01; {@code options} go before the destination. {@code config} is the
+     * client's ssh_config: a {@code Ciphers} line there reaches both hops of ProxyJump, where {@code -c} reaches only the last.
+     */
+    record Routes(Engineer engineer, Path config, int bastionPort, int jumpPort, int web01Port) {
+        Routes withCiphers(String ciphers) throws java.io.IOException {
+            Path file = engineer.dir().resolve("ssh_config-" + ciphers.replaceAll("[^a-z0-9-]", "_"));
+            Files.writeString(file, Files.readString(engineer.config()) + "    Ciphers " + ciphers + "\n");
+            return new Routes(engineer, file, bastionPort, jumpPort, web01Port);
+        }
+
         List<String> proxyJump(String command, String... options) {
             return ssh(List.of("-J", LOGIN + "@127.0.0.1:" + jumpPort, "-o", "HostKeyAlias=web01", "-p", Integer.toString(web01Port)),
                     options, LOGIN + "@127.0.0.1", command);
@@ -174,7 +202,7 @@ public final class BastionBenchmark {
         }
 
         private List<String> ssh(List<String> route, String[] options, String destination, String command) {
-            List<String> ssh = new ArrayList<>(List.of("ssh", "-F", engineer.config().toString(), "-c", CIPHER));
+            List<String> ssh = new ArrayList<>(List.of("ssh", "-F", config.toString()));
             ssh.addAll(route);
             ssh.addAll(List.of(options));
             ssh.add(destination);
@@ -294,8 +322,9 @@ public final class BastionBenchmark {
         }
 
         /** @param jfr where the bastion's JVM writes a flight recording (profile settings); null: none */
-        static Bastion start(Path dir, Path jar, String caUrl, int web01Port, int idlePort, Path jfr) throws Exception {
-            List<String> java = new ArrayList<>(List.of("java", "-Xmx1g"));
+        static Bastion start(Path dir, String javaCommand, Path jar, String caUrl, int web01Port, int idlePort, Path jfr)
+                throws Exception {
+            List<String> java = new ArrayList<>(List.of(javaCommand, "-Xmx1g"));
             if (jfr != null) {
                 java.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + jfr);
             }
@@ -311,7 +340,7 @@ public final class BastionBenchmark {
         /**
          * Starts {@code java} (the command up to the bastion's own arguments) with a config for
          * {@code targetsYaml} (entries of {@code targets:}), without login rate limits and with
-         * recordings spooled under {@code dir/recordings}; waits, at most a minute, for it to listen.
+         * recordings spooled under {@code dir/recordings}; waits, at most three minutes (a loaded machine), for it to listen.
          */
         static Bastion start(Path dir, List<String> java, String caUrl, String targetsYaml) throws Exception {
             int port = freePort();
@@ -337,7 +366,7 @@ public final class BastionBenchmark {
             List<String> command = new ArrayList<>(java);
             command.addAll(List.of("--config", config.toString()));
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("bastion.log").toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (true) {
                 try (Socket socket = new Socket()) {
                     socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -351,6 +380,11 @@ public final class BastionBenchmark {
                 }
             }
             return new Bastion(process, port, metricsPort, dir.resolve("recordings"));
+        }
+
+        /** The bastion process's CPU time so far, user and system, in clock ticks. */
+        long cpuTicks() {
+            return Cpu.ticks(process.pid());
         }
 
         /** Heap in use after a full GC (jcmd), from the bastion's own /metrics. */
@@ -381,6 +415,88 @@ public final class BastionBenchmark {
             process.destroy();
             process.waitFor(60, TimeUnit.SECONDS); // a flight recording is written on the way out
         }
+    }
+
+    /** Which cipher each hop negotiated, from {@code ssh -v}. */
+    static void negotiated(List<Map.Entry<String, List<String>>> routes) throws Exception {
+        System.out.println("negotiated ciphers (ssh -v, per hop, server->client / client->server):");
+        for (var route : routes) {
+            Processes.Result result = Processes.run(route.getValue(), 60);
+            List<String> hops = result.output().lines().filter(l -> l.contains("kex: server->client cipher:")
+                    || l.contains("kex: client->server cipher:")).map(l -> l.replaceAll(".*cipher: (\\S+).*", "$1")).toList();
+            System.out.printf("- %s: %s%s%n", route.getKey(), hops, result.exitCode() == 0 ? "" : " (exit " + result.exitCode() + ")");
+        }
+    }
+
+    /** CPU time of a process from /proc/PID/stat: its own, and its waited-for children's (sshd's per-connection processes). */
+    static final class Cpu {
+        private Cpu() {
+        }
+
+        static long ticks(Path pidFile) {
+            try {
+                return ticks(Long.parseLong(Files.readString(pidFile).strip()));
+            } catch (java.io.IOException e) {
+                return -1;
+            }
+        }
+
+        static long ticks(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // fields from the third of stat(5): utime 14, stime 15, cutime 16, cstime 17
+                return Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+                        + Long.parseLong(fields[14]);
+            } catch (java.io.IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+    }
+
+    /** The newest JDK's java under /usr/lib/jvm (by feature version), else the java on the PATH. */
+    static String newestJava() {
+        String best = "java";
+        int bestVersion = 0;
+        try (var dirs = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path dir : dirs.toList()) {
+                Path launcher = dir.resolve("bin/java");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:java-|jdk-?|openjdk-|temurin-)(\\d+)")
+                        .matcher(dir.getFileName().toString());
+                if (Files.isExecutable(launcher) && m.find() && Integer.parseInt(m.group(1)) > bestVersion) {
+                    bestVersion = Integer.parseInt(m.group(1));
+                    best = launcher.toString();
+                }
+            }
+        } catch (java.io.IOException e) {
+            return best;
+        }
+        return best;
+    }
+
+    static String javaVersion(String java) {
+        try {
+            return Processes.run(List.of(java, "-version"), 60).output().lines().skip(1).findFirst().orElse("?").strip();
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /**
+     * {@code writ-bench} when that account exists (./dev bench bastion creates it, with /bin/sh and no password, when
+     * run as root), else the current user.
+     */
+    static String plainShellLogin() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                if (line.startsWith("writ-bench:")) {
+                    return "writ-bench";
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Sshd.currentUser();
+        }
+        return Sshd.currentUser();
     }
 
     static double median(List<Double> values) {

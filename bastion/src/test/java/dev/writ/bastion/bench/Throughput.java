@@ -50,7 +50,11 @@ final class Throughput {
     static final long UPLOAD_WAIT_SECONDS = 600;
 
     /** One way to run a command on web01: OpenSSH's ProxyJump, or through the bastion with the recorder off or on. */
-    record Route(String name, Function<String, List<String>> ssh, boolean recorded) {
+    record Route(String name, Function<String, List<String>> ssh, boolean recorded, java.util.function.LongSupplier cpuTicks,
+                 String cpuOf) {
+        Route(String name, Function<String, List<String>> ssh, boolean recorded) {
+            this(name, ssh, recorded, () -> -1, "");
+        }
     }
 
     /** What one kind of channel measures: the remote command, the shell around ssh, and the bytes the client must receive. */
@@ -89,12 +93,16 @@ final class Throughput {
             once(warmUp, route);
         }
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
         List<Double> uploadSeconds = new ArrayList<>();
         List<Long> recordingSizes = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             for (Route route : order(routes, round)) {
                 Run run = once(workload, route);
                 rates.computeIfAbsent(route.name(), k -> new ArrayList<>()).add(run.rate());
+                if (run.cpuSecondsPerGib() >= 0) {
+                    cpu.computeIfAbsent(route.name(), k -> new ArrayList<>()).add(run.cpuSecondsPerGib());
+                }
                 if (run.uploadSeconds() >= 0) {
                     uploadSeconds.add(run.uploadSeconds());
                 }
@@ -104,7 +112,7 @@ final class Throughput {
             }
         }
         System.out.printf("load after: %s%n", BastionBenchmark.load());
-        report(workload, routes, rates);
+        report(workload, routes, rates, cpu);
         if (!uploadSeconds.isEmpty()) {
             System.out.printf(Locale.ROOT, "recorded runs: from the channel's end to the CA's confirmation, median %.1f s"
                             + " (%.1f – %.1f)%s; no byte lost%n", BastionBenchmark.median(uploadSeconds),
@@ -114,8 +122,11 @@ final class Throughput {
         }
     }
 
-    private record Run(double rate, double uploadSeconds, long recordingSize) {
+    /** @param cpuSecondsPerGib CPU seconds of the relaying process (bastion or jump sshd) per GiB it relayed, both ways; -1: unknown */
+    private record Run(double rate, double uploadSeconds, long recordingSize, double cpuSecondsPerGib) {
     }
+
+    static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
     /** The routes in their order, but each recorded route before its unrecorded twin in odd rounds: off, on, on, off, ... */
     static List<Route> order(List<Route> routes, int round) {
@@ -135,15 +146,21 @@ final class Throughput {
         double lostBefore = lostBytes();
         long storedBefore = recordingsStored();
         String shell = workload.shell().apply(BastionBenchmark.quote(route.ssh().apply(workload.remote())));
+        long ticksBefore = route.cpuTicks().getAsLong();
         long start = System.nanoTime();
         Processes.Result result = Processes.run(List.of("bash", "-c", shell), 1200);
         long end = System.nanoTime();
+        Thread.sleep(300); // sshd's listener reaps the connection's processes (their CPU time joins its children's)
+        long ticksAfter = route.cpuTicks().getAsLong();
+        // the exec workload moves its bytes both ways: 2 × expected through the relay
+        double relayedGib = workload.expected() * (workload.remote().equals("cat") ? 2.0 : 1.0) / (1L << 30);
+        double cpuPerGib = ticksBefore < 0 || ticksAfter < 0 ? -1 : (ticksAfter - ticksBefore) / TICKS_PER_SECOND / relayedGib;
         if (result.exitCode() != 0 || !result.output().strip().equals(Long.toString(workload.expected()))) {
             throw new IllegalStateException(route.name() + ": expected " + workload.expected() + " bytes, got: " + result.output());
         }
         double rate = workload.expected() / ((end - start) / 1e9) / (1 << 20); // what the client received
         if (!route.recorded()) {
-            return new Run(rate, -1, 0);
+            return new Run(rate, -1, 0, cpuPerGib);
         }
         awaitEmptySpool(route);
         double uploadSeconds = (System.nanoTime() - end) / 1e9;
@@ -155,7 +172,7 @@ final class Throughput {
             throw new IllegalStateException(route.name() + ": no recording stored at the CA");
         }
         long size = workload.remote().equals("cat") ? 0 : checkStoredOutput(workload.expected());
-        return new Run(rate, uploadSeconds, size);
+        return new Run(rate, uploadSeconds, size, cpuPerGib);
     }
 
     /** Until every recording is confirmed by the CA; none may have been rejected. */
@@ -235,11 +252,13 @@ final class Throughput {
     }
 
     /** Median and spread per route; against OpenSSH; and recorded against unrecorded, round by round. */
-    private static void report(Workload workload, List<Route> routes, Map<String, List<Double>> rates) {
-        double openSsh = BastionBenchmark.median(rates.get(routes.get(0).name()));
-        System.out.printf("| route | %s, median | min – max | vs OpenSSH | recording on ÷ off, per round: median (min – max) |%n",
-                workload.unit());
-        System.out.println("|---|---|---|---|---|");
+    private static void report(Workload workload, List<Route> routes, Map<String, List<Double>> rates,
+                               Map<String, List<Double>> cpu) {
+        List<Double> openSshRates = rates.get(routes.get(0).name());
+        double openSsh = BastionBenchmark.median(openSshRates);
+        System.out.printf("| route | %s, median | min – max | ÷ OpenSSH's, per round: median (min – max) | CPU s per GiB relayed"
+                + " (median) | recording on ÷ off, per round: median (min – max) |%n", workload.unit());
+        System.out.println("|---|---|---|---|---|---|");
         for (int i = 0; i < routes.size(); i++) {
             Route route = routes.get(i);
             List<Double> values = rates.get(route.name());
@@ -253,9 +272,16 @@ final class Throughput {
                 paired = String.format(Locale.ROOT, "%.0f%% (%.0f – %.0f%%)", BastionBenchmark.median(ratios),
                         Collections.min(ratios), Collections.max(ratios));
             }
-            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f – %.0f | %.0f%% | %s |%n", route.name(),
+            List<Double> vsOpenSsh = new ArrayList<>();
+            for (int r = 0; r < values.size(); r++) {
+                vsOpenSsh.add(values.get(r) / openSshRates.get(r) * 100);
+            }
+            List<Double> cpuValues = cpu.get(route.name());
+            String cpuText = cpuValues == null ? "–" : String.format(Locale.ROOT, "%.2f (%s)", BastionBenchmark.median(cpuValues),
+                    route.cpuOf());
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f – %.0f | %.0f%% (%.0f – %.0f%%) | %s | %s |%n", route.name(),
                     BastionBenchmark.median(values), Collections.min(values), Collections.max(values),
-                    BastionBenchmark.median(values) / openSsh * 100, paired);
+                    BastionBenchmark.median(vsOpenSsh), Collections.min(vsOpenSsh), Collections.max(vsOpenSsh), cpuText, paired);
         }
     }
 }
