@@ -105,9 +105,12 @@ public final class Main implements Callable<Integer> {
                     : "the PKCS#11 token") + ": " + e.getMessage());
         }
         try {
-            auditKey = AuditKeyFile.loadOrCreate(config.keys(), System.getenv(CaKeyRing.PASSPHRASE_ENV));
+            auditKey = config.pkcs11() == null
+                    ? AuditKeyFile.loadOrCreate(config.keys(), System.getenv(CaKeyRing.PASSPHRASE_ENV))
+                    : inToken(sources.loadOrCreate(AuditKeyFile.NAME));
         } catch (Exception e) {
-            throw new StartupException("cannot load the audit key from " + config.keys() + ": " + e.getMessage());
+            throw new StartupException("cannot load the audit key from " + (config.pkcs11() == null ? config.keys()
+                    : "the PKCS#11 token") + ": " + e.getMessage());
         }
         try {
             policy = PolicyReloader.load(config.policies(), clock);
@@ -182,6 +185,21 @@ public final class Main implements Callable<Integer> {
             store.close();
             throw new StartupException("cannot listen on " + config.listen() + ": " + e.getMessage());
         }
+    }
+
+    /** The audit key in the CA's PKCS#11 token: it signs there, like the CA keys. */
+    private static AuditSigner inToken(dev.writ.ca.keys.CaSigner key) {
+        return new AuditSigner() {
+            @Override
+            public byte[] sign(byte[] data) throws java.security.GeneralSecurityException {
+                return key.sign(data);
+            }
+
+            @Override
+            public java.security.PublicKey publicKey() {
+                return key.publicKey();
+            }
+        };
     }
 
     /** Opens (creating and migrating when needed) the store the config names: SQLite or PostgreSQL. */

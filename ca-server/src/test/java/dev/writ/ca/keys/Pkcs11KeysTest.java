@@ -96,6 +96,18 @@ class Pkcs11KeysTest {
     }
 
     @Test
+    void theAuditKeyThatSignsCheckpointsLivesInTheTokenToo() throws Exception {
+        JsonNode published = JSON.readTree(ca.get("/v1/audit/key").body());
+        assertTrue(published.get("key").asText().startsWith("ecdsa-sha2-nistp256 "), published.toString());
+        assertFalse(Files.exists(ca.keys().resolve("audit_key")), "no audit key file beside a token");
+        Pkcs11Token opened = Pkcs11Token.open(ConfigLoader.load(ca.config()).pkcs11());
+        CaSigner audit = opened.find("writ-audit_key").orElseThrow();
+        assertFalse(Pkcs11Token.isExtractable(audit), "the audit key is sensitive and not extractable");
+        assertEquals(PublicKeys.fingerprint(PublicKeys.parse(published.get("key").asText())),
+                PublicKeys.fingerprint(audit.publicKey()));
+    }
+
+    @Test
     void aCertificateSignedInTheTokenOpensARealSshd() throws Exception {
         Path engineer = Files.createDirectories(dir.resolve("engineer"));
         KeyPair pair = KeyUtils.generateKeyPair("ssh-ed25519", 256);
