@@ -25,7 +25,8 @@ final class PolicyLoader {
 
     private static final List<String> TOP_KEYS = List.of("roles", "deny", "hosts", "admins", "auditors");
     private static final List<String> ROLE_KEYS = List.of("name", "match", "principals", "targets", "ttl", "max_ttl",
-            "extensions", "critical_options", "recording", "record_input", "idle_timeout", "requestable");
+            "extensions", "critical_options", "recording", "record_input", "idle_timeout", "requestable",
+            "commands", "files", "forwards", "require_recording");
     private static final List<String> MATCH_KEYS = List.of("issuer", "email", "groups", "claims");
     private static final List<String> TARGET_KEYS = List.of("hosts", "labels");
     private static final List<String> DENY_KEYS = List.of("name", "match", "roles");
@@ -125,8 +126,9 @@ final class PolicyLoader {
         });
         boolean recordInput = f.optional(node, "record_input", false, e -> f.bool(e, where));
         Duration idleTimeout = f.optional(node, "idle_timeout", null, e -> f.duration(e, where));
-        Role role = new Role(name, match, principals, targets, ttl, maxTtl, extensions, criticalOptions,
-                recording, recordInput, idleTimeout, f.origin(node), requestable);
+        ChannelRules channels = ChannelRulesLoader.read(f, node, where);
+        Role role = check(f, node.line(), () -> new Role(name, match, principals, targets, ttl, maxTtl, extensions,
+                criticalOptions, recording, recordInput, idleTimeout, f.origin(node), requestable, channels));
         roles.put(name, role);
     }
 

@@ -23,11 +23,12 @@ import java.util.regex.Pattern;
  * @param idleTimeout     null when the role sets none
  * @param origin          where it was defined, {@code file:line}
  * @param requestable     how the role is requested and approved; null when it cannot be requested
+ * @param channels        what the role allows inside a session: commands, files, forwards, recording required
  */
 public record Role(String name, Match match, List<String> principals, List<TargetRule> targets,
                    Duration defaultTtl, Duration maxTtl, Set<String> extensions, Map<String, String> criticalOptions,
                    RecordingMode recording, boolean recordInput, Duration idleTimeout, String origin,
-                   Requestable requestable) {
+                   Requestable requestable, ChannelRules channels) {
 
     /** Names of roles, deny rules and host rules (they end up in certificate extensions and logs). */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -65,6 +66,18 @@ public record Role(String name, Match match, List<String> principals, List<Targe
             throw new IllegalArgumentException("idle_timeout must be positive");
         }
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(channels, "channels");
+        if (channels.requireRecording() && recording == RecordingMode.OFF) {
+            throw new IllegalArgumentException("require_recording in " + where + " needs recording best_effort or strict, not off");
+        }
+    }
+
+    /** A role that restricts nothing inside its sessions. */
+    public Role(String name, Match match, List<String> principals, List<TargetRule> targets, Duration defaultTtl,
+                Duration maxTtl, Set<String> extensions, Map<String, String> criticalOptions, RecordingMode recording,
+                boolean recordInput, Duration idleTimeout, String origin, Requestable requestable) {
+        this(name, match, principals, targets, defaultTtl, maxTtl, extensions, criticalOptions, recording, recordInput,
+                idleTimeout, origin, requestable, ChannelRules.NONE);
     }
 
     /** A role that cannot be requested. */

@@ -148,7 +148,8 @@ public final class CertificateCheck {
         List<String> granted = role.isRequestable() && !role.hasStandingMatch() ? List.of(role.name()) : List.of();
         return new Verdict.Accepted(new Grant(kind, certificate.getId(), certificate, login, target, List.of(role.name()),
                 certificate.getCriticalOptionsMap().get("force-command"), role.idleTimeout(),
-                Certificates.validBefore(certificate), role.recording(), role.recordInput(), granted, permitted));
+                Certificates.validBefore(certificate), role.recording(), role.recordInput(), granted, permitted,
+                role.channels()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.writ.bastion.auth;
 
 import dev.writ.bastion.route.Target;
+import dev.writ.policy.ChannelRules;
 import dev.writ.policy.RecordingMode;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,10 +28,13 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * @param grantedRoles the roles that only an access grant confers (requestable, held by no standing match)
  * @param permitted   the extensions the connection may use: those of the deciding role that the certificate
  *                    carries (every extension of the certificate on the outer connection of a ProxyJump)
+ * @param channels    the deciding role's commands, files, forwards and recording requirement
+ *                    ({@link ChannelRules#NONE} on the outer connection of a ProxyJump)
  */
 public record Grant(Kind kind, String identity, OpenSshCertificate certificate, String login, Target target,
                     List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore,
-                    RecordingMode recording, boolean recordInput, List<String> grantedRoles, Set<String> permitted) {
+                    RecordingMode recording, boolean recordInput, List<String> grantedRoles, Set<String> permitted,
+                    ChannelRules channels) {
 
     /** How a connection reached the bastion. */
     public enum Kind {
@@ -46,6 +50,15 @@ public record Grant(Kind kind, String identity, OpenSshCertificate certificate, 
         roles = List.copyOf(roles);
         grantedRoles = List.copyOf(grantedRoles);
         permitted = Set.copyOf(permitted);
+        channels = channels == null ? ChannelRules.NONE : channels;
+    }
+
+    /** A grant whose role restricts nothing inside the session. */
+    public Grant(Kind kind, String identity, OpenSshCertificate certificate, String login, Target target,
+                 List<String> roles, String forceCommand, Duration idleTimeout, Instant validBefore,
+                 RecordingMode recording, boolean recordInput, List<String> grantedRoles, Set<String> permitted) {
+        this(kind, identity, certificate, login, target, roles, forceCommand, idleTimeout, validBefore, recording,
+                recordInput, grantedRoles, permitted, ChannelRules.NONE);
     }
 
     /** Whether the connection may use this extension ({@code permit-pty}, {@code permit-port-forwarding}, ...). */

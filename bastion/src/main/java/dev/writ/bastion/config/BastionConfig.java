@@ -78,7 +78,7 @@ public record BastionConfig(
         maxSessionsPerIdentity = maxSessionsPerIdentity == null ? 10 : maxSessionsPerIdentity;
         require(maxSessionsPerIdentity > 0, "max_sessions_per_identity must be at least 1");
         logFormat = Objects.requireNonNullElse(logFormat, LogFormat.text);
-        recordings = Objects.requireNonNullElse(recordings, new Recordings(null, null, null, null, null)).uploadingTo(ca.url());
+        recordings = Objects.requireNonNullElse(recordings, new Recordings(null, null, null, null, null, null)).uploadingTo(ca.url());
         audit = Objects.requireNonNullElse(audit, new Audit(null, null, null));
         loginRateLimits = Objects.requireNonNullElse(loginRateLimits, new LoginRateLimits(null, null, null));
     }
@@ -205,12 +205,26 @@ public record BastionConfig(
      * @param uploadBackoff  the wait after the first failed attempt; it doubles with every further one, and
      *                       between rounds
      * @param uploadTimeout  how long one upload may take, body included
+     * @param redact         regular expressions replaced by {@code [redacted]} in what targets print before it is
+     *                       recorded; absent: AWS access key ids, PEM private keys and bearer tokens
      */
     public record Recordings(@JsonProperty("spool") Path spool, @JsonProperty("upload_url") URI uploadUrl,
                              @JsonProperty("upload_attempts") Integer uploadAttempts,
                              @JsonProperty("upload_backoff") String uploadBackoff,
-                             @JsonProperty("upload_timeout") String uploadTimeout) {
+                             @JsonProperty("upload_timeout") String uploadTimeout,
+                             @JsonProperty("redact") List<String> redact) {
         public Recordings {
+            redact = redact == null ? null : List.copyOf(redact);
+            if (redact != null) {
+                for (String regex : redact) {
+                    try {
+                        java.util.regex.Pattern.compile(regex);
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        throw new IllegalArgumentException("recordings.redact: '" + regex + "' is not a regular expression: "
+                                + e.getDescription());
+                    }
+                }
+            }
             spool = spool == null ? Path.of("recordings") : spool;
             if (uploadUrl != null) {
                 require(uploadUrl.getHost() != null, "recordings.upload_url must be a URL (e.g. https://ca.example.com)");
@@ -238,11 +252,17 @@ public record BastionConfig(
         }
 
         Recordings uploadingTo(URI caUrl) {
-            return uploadUrl != null ? this : new Recordings(spool, caUrl, uploadAttempts, uploadBackoff, uploadTimeout);
+            return uploadUrl != null ? this : new Recordings(spool, caUrl, uploadAttempts, uploadBackoff, uploadTimeout, redact);
         }
 
         Recordings resolvedAgainst(Path base) {
-            return new Recordings(base.resolve(spool).normalize(), uploadUrl, uploadAttempts, uploadBackoff, uploadTimeout);
+            return new Recordings(base.resolve(spool).normalize(), uploadUrl, uploadAttempts, uploadBackoff, uploadTimeout,
+                    redact);
+        }
+
+        /** The configured redaction patterns, or writ's defaults when the config names none ({@code redact: []}: none). */
+        public List<String> redactPatterns() {
+            return redact == null ? dev.writ.bastion.record.Redaction.DEFAULTS : redact;
         }
     }
 

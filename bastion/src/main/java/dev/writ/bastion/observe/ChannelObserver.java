@@ -34,6 +34,13 @@ public interface ChannelObserver {
      */
     void request(Direction direction, String type, byte[] payload, boolean relayed);
 
+    /**
+     * An operation on a file inside an SFTP channel ({@code open-read}, {@code remove}, {@code rename}, ...),
+     * allowed or refused; {@code to} is the new name of a rename or link, else null.
+     */
+    default void fileOperation(String operation, String path, String to, boolean refused) {
+    }
+
     /** The sender will send no more data in this direction. */
     void eof(Direction direction);
 

@@ -33,25 +33,42 @@ import java.util.Set;
  */
 final class CastFile implements AutoCloseable {
 
+    /** The header fact counting the matches of the redaction patterns that were replaced. */
+    static final String REDACTIONS = "redactions";
+
     private final Path path;
     private final FileChannel channel;
     private final Utf8 stdout = new Utf8();
     private final Utf8 stderr = new Utf8();
     private final Utf8 input = new Utf8();
+    private final Asciicast.Header header;
+    private final long[] redactions = new long[1];
+    private final Redaction.Stream redactStdout;
+    private final Redaction.Stream redactStderr;
+    private final Redaction.Stream redactInput;
     private long size;
     private boolean dirty;
     private double lastTime;
 
-    private CastFile(Path path, FileChannel channel) {
+    private CastFile(Path path, FileChannel channel, Asciicast.Header header, Redaction redaction) {
         this.path = path;
         this.channel = channel;
+        this.header = header;
+        this.redactStdout = redaction.new Stream(redactions);
+        this.redactStderr = redaction.new Stream(redactions);
+        this.redactInput = redaction.new Stream(redactions);
     }
 
     /** Creates the file (mode 0600; it must not exist) and writes the header line. */
     static CastFile create(Path path, Asciicast.Header header) throws IOException {
+        return create(path, header, Redaction.NONE);
+    }
+
+    /** As above, with {@code redaction} applied to what the target prints before it is written. */
+    static CastFile create(Path path, Asciicast.Header header, Redaction redaction) throws IOException {
         FileChannel channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        CastFile file = new CastFile(path, channel);
+        CastFile file = new CastFile(path, channel, header, redaction);
         try {
             file.append(Asciicast.headerLine(header) + "\n");
         } catch (IOException e) {
@@ -77,9 +94,10 @@ final class CastFile implements AutoCloseable {
         for (Item item : items) {
             double time = item.nanos() / 1e9;
             if (item instanceof Output output && kind == Kind.TERMINAL) {
-                event(lines, time, "o", (output.stderr() ? stderr : stdout).decode(output.bytes()));
+                String text = (output.stderr() ? stderr : stdout).decode(output.bytes());
+                event(lines, time, "o", (output.stderr() ? redactStderr : redactStdout).feed(text));
             } else if (item instanceof Input in && kind == Kind.TERMINAL) {
-                event(lines, time, "i", input.decode(in.bytes()));
+                event(lines, time, "i", redactInput.feed(input.decode(in.bytes())));
             } else if (item instanceof Resize resize && kind == Kind.TERMINAL) {
                 event(lines, time, "r", resize.columns() + "x" + resize.rows());
             } else if (item instanceof Marker marker) {
@@ -95,11 +113,46 @@ final class CastFile implements AutoCloseable {
      */
     void finish(Marker closing) throws IOException {
         StringBuilder lines = new StringBuilder();
-        event(lines, lastTime, "o", stdout.end() + stderr.end());
-        event(lines, lastTime, "i", input.end());
+        event(lines, lastTime, "o", redactStdout.feed(stdout.end()) + redactStdout.end()
+                + redactStderr.feed(stderr.end()) + redactStderr.end());
+        event(lines, lastTime, "i", redactInput.feed(input.end()) + redactInput.end());
         event(lines, closing.nanos() / 1e9, "m", closing.json());
         append(lines);
         channel.force(true);
+        if (redactions[0] > 0) {
+            rewriteHeader();
+        }
+    }
+
+    /** How many matches of the redaction patterns were replaced so far. */
+    long redactions() {
+        return redactions[0];
+    }
+
+    /**
+     * The header is written first, when the count of redactions is not known yet: once the file is
+     * complete it is written again with {@code redactions} among the facts, to a new file that
+     * replaces this one, so that the file is whole at every moment.
+     */
+    private void rewriteHeader() throws IOException {
+        java.util.Map<String, String> facts = new java.util.LinkedHashMap<>(header.writ());
+        facts.put(REDACTIONS, Long.toString(redactions[0]));
+        Asciicast.Header counted = new Asciicast.Header(header.width(), header.height(), header.timestamp(), header.term(),
+                facts);
+        byte[] all = Files.readAllBytes(path);
+        int firstLine = 0;
+        while (firstLine < all.length && all[firstLine] != '\n') {
+            firstLine++;
+        }
+        Path rewritten = path.resolveSibling(path.getFileName() + ".header");
+        try (FileChannel out = FileChannel.open(rewritten, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            out.write(ByteBuffer.wrap((Asciicast.headerLine(counted)).getBytes(StandardCharsets.UTF_8)));
+            out.write(ByteBuffer.wrap(all, firstLine, all.length - firstLine));
+            out.force(true);
+        }
+        Files.move(rewritten, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override

@@ -77,6 +77,9 @@ final class ChannelRecording implements ChannelObserver {
     private final BastionMetrics metrics;
     private final long limit;
     private final Runnable wake;
+    private final Redaction redaction;
+    /** What was typed and not echoed yet: never recorded unless the output shows it. */
+    private final EchoWatch echoes = new EchoWatch();
     private final CompletableFuture<RecordingLoss> settled = new CompletableFuture<>();
     private final AtomicLong bytesToTarget = new AtomicLong();
     private final AtomicLong bytesToClient = new AtomicLong();
@@ -105,6 +108,13 @@ final class ChannelRecording implements ChannelObserver {
      * @param wake  tells the flusher to come early (the queue is filling up, or the channel closed)
      */
     ChannelRecording(ChannelInfo info, SessionControl session, Clock clock, BastionMetrics metrics, long limit, Runnable wake) {
+        this(info, session, clock, metrics, limit, wake, Redaction.NONE);
+    }
+
+    /** @param redaction what is replaced in the target's output before it is written */
+    ChannelRecording(ChannelInfo info, SessionControl session, Clock clock, BastionMetrics metrics, long limit, Runnable wake,
+                     Redaction redaction) {
+        this.redaction = redaction;
         this.id = info.sessionId() + "-" + info.channelId();
         this.info = info;
         this.session = session;
@@ -128,6 +138,10 @@ final class ChannelRecording implements ChannelObserver {
 
     String id() {
         return id;
+    }
+
+    Redaction redaction() {
+        return redaction;
     }
 
     ChannelInfo info() {
@@ -157,7 +171,17 @@ final class ChannelRecording implements ChannelObserver {
             long nanos = now();
             byte[] copy = new byte[length];
             System.arraycopy(bytes, offset, copy, 0, length);
-            queue.add(direction == Direction.TO_CLIENT ? new Output(nanos, stderr, copy) : new Input(nanos, copy));
+            if (direction == Direction.TO_CLIENT) {
+                queue.add(new Output(nanos, stderr, copy));
+                for (EchoWatch.Typed typed : echoes.printed(copy, 0, length)) {
+                    queue.add(new Input(nanos, typed.bytes())); // its echo came: recorded just after it
+                }
+            } else {
+                byte[] now = echoes.typed(nanos, copy);
+                if (now != null) {
+                    queue.add(new Input(nanos, now));
+                }
+            }
             queued += length;
             if (queued > limit / 4) {
                 wake.run();
@@ -195,6 +219,13 @@ final class ChannelRecording implements ChannelObserver {
             }
         } catch (RuntimeException e) {
             // a malformed payload: the target will refuse it too; nothing to record
+        }
+    }
+
+    @Override
+    public synchronized void fileOperation(String operation, String path, String to, boolean refused) {
+        if (!closed) {
+            queue.add(new Marker(now(), Markers.sftp(operation, path, to, refused)));
         }
     }
 
@@ -279,6 +310,16 @@ final class ChannelRecording implements ChannelObserver {
     synchronized Drained drain() {
         if (kind == null && !closed) {
             return new Drained(List.of(), null, false); // not yet known what to write; keep it queued
+        }
+        long nanos = now();
+        if (closed) {
+            echoes.close();
+        } else {
+            echoes.expire(nanos);
+        }
+        long withheld = echoes.takeWithheld();
+        if (withheld > 0) {
+            queue.add(new Marker(nanos, Markers.inputWithheld(withheld)));
         }
         List<Item> items = new ArrayList<>(queue);
         queue.clear();

@@ -123,7 +123,7 @@ final class Flusher implements AutoCloseable {
         Writing state = writing.computeIfAbsent(recording, r -> new Writing());
         try {
             if (state.file == null) {
-                state.file = CastFile.create(spool.part(recording.id()), recording.header());
+                state.file = CastFile.create(spool.part(recording.id()), recording.header(), recording.redaction());
             } else if (!state.file.inPlace()) {
                 throw new IOException("the recording file " + state.file.path() + " is gone from the spool");
             }

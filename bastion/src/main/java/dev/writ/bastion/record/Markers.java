@@ -14,6 +14,9 @@ import dev.writ.bastion.observe.EndReason;
  * {"event":"subsystem","name":"sftp"}                  a subsystem was started
  * {"event":"shell"}                                    a shell was started
  * {"event":"forward","host":"db01","port":5432}        a port forward (direct-tcpip) was opened
+ * {"event":"sftp","op":"remove","path":"/etc/nginx/nginx.conf"}     an operation on a file over sftp
+ * {"event":"sftp","op":"rename","path":"/a","to":"/b","refused":true}   one the role's file rules refused
+ * {"event":"input_withheld","bytes":9}              typed text never echoed (a password): not recorded
  * {"event":"agent"}                                    the target used the engineer's forwarded agent
  * {"event":"signal","name":"INT"}                      the engineer sent a signal
  * {"event":"exit","status":0}                          the command exited
@@ -57,6 +60,21 @@ final class Markers {
             node.put("port", cut(port, 16));
         }
         return write(node);
+    }
+
+    static String sftp(String operation, String path, String to, boolean refused) {
+        ObjectNode node = event("sftp").put("op", cut(operation, 32)).put("path", cut(path, 4096));
+        if (to != null) {
+            node.put("to", cut(to, 4096));
+        }
+        if (refused) {
+            node.put("refused", true);
+        }
+        return write(node);
+    }
+
+    static String inputWithheld(long bytes) {
+        return write(event("input_withheld").put("bytes", bytes));
     }
 
     static String agent() {

@@ -36,7 +36,11 @@ public final class Recorder implements SessionRecorder, AutoCloseable {
     private final BastionMetrics metrics;
     private final Clock clock;
 
-    private Recorder(Spool spool, Flusher flusher, Uploader uploader, BastionMetrics metrics, Clock clock) {
+    private final Redaction redaction;
+
+    private Recorder(Spool spool, Flusher flusher, Uploader uploader, BastionMetrics metrics, Clock clock,
+                     Redaction redaction) {
+        this.redaction = redaction;
         this.spool = spool;
         this.flusher = flusher;
         this.uploader = uploader;
@@ -65,7 +69,7 @@ public final class Recorder implements SessionRecorder, AutoCloseable {
         uploader.start();
         LOG.info("recording to {} ({} left unfinished by the last run, closed as truncated), uploading to {}", spool.dir(),
                 left.size(), config.uploadUrl());
-        return new Recorder(spool, flusher, uploader, metrics, clock);
+        return new Recorder(spool, flusher, uploader, metrics, clock, Redaction.of(config.redactPatterns()));
     }
 
     @Override
@@ -73,7 +77,8 @@ public final class Recorder implements SessionRecorder, AutoCloseable {
         if (channel.recording() == RecordingMode.OFF) {
             return ChannelObserver.NONE;
         }
-        ChannelRecording recording = new ChannelRecording(channel, session, clock, metrics, BUFFER_BYTES, flusher::wake);
+        ChannelRecording recording = new ChannelRecording(channel, session, clock, metrics, BUFFER_BYTES, flusher::wake,
+                redaction);
         session.recording(recording.settled());
         flusher.add(recording);
         return recording;

@@ -19,7 +19,9 @@ public record Refusal(Asked asked, String type, String reason, String requested)
     public enum Asked {
         CHANNEL_OPEN("channel_open"),
         CHANNEL_REQUEST("channel_request"),
-        GLOBAL_REQUEST("global_request");
+        GLOBAL_REQUEST("global_request"),
+        /** An operation inside an SFTP subsystem channel. */
+        SFTP_OPERATION("sftp_operation");
 
         private final String auditName;
 
@@ -39,6 +41,10 @@ public record Refusal(Asked asked, String type, String reason, String requested)
 
     public static Refusal request(String type, String reason, String requested) {
         return new Refusal(Asked.CHANNEL_REQUEST, type, reason, requested);
+    }
+
+    public static Refusal sftp(String reason, String requested) {
+        return new Refusal(Asked.SFTP_OPERATION, "sftp", reason, requested);
     }
 
     public static Refusal global(String type, String reason, String requested) {

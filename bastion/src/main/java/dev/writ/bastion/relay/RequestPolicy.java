@@ -21,11 +21,17 @@ public interface RequestPolicy {
     Decision fromTarget(String type, byte[] payload);
 
     /** What happens to one request. */
-    sealed interface Decision permits Relay, Refuse, Decline {
+    sealed interface Decision permits Relay, Refuse, Decline, Stop {
     }
 
-    /** Relay as {@code type} with {@code payload} (the same as received, or rewritten). */
-    record Relay(String type, byte[] payload) implements Decision {
+    /**
+     * Relay as {@code type} with {@code payload} (the same as received, or rewritten); when
+     * {@code filter} is not null, the channel's data passes through it from now on (SFTP).
+     */
+    record Relay(String type, byte[] payload, StreamFilter filter) implements Decision {
+        public Relay(String type, byte[] payload) {
+            this(type, payload, null);
+        }
     }
 
     /**
@@ -39,6 +45,17 @@ public interface RequestPolicy {
             this(reason, null);
         }
     }
+
+    /**
+     * Refuse a shell, command or subsystem so that the engineer reads why: the request is answered
+     * "success", nothing runs on the target, {@code message} goes to the engineer's stderr, the
+     * channel exits with {@link #STOPPED_EXIT_STATUS} and closes. Reported as a {@link Refusal}.
+     */
+    record Stop(String reason, String requested, String message) implements Decision {
+    }
+
+    /** The exit status of a channel the bastion stopped: 126, as a shell says "found, but may not run". */
+    int STOPPED_EXIT_STATUS = 126;
 
     /** Answered "failure" as protocol courtesy ({@link #COURTESY}): not a refusal, neither audited nor counted. */
     record Decline() implements Decision {

@@ -121,6 +121,18 @@ public final class Channels {
             return refuse(session, Refusal.channel("direct-tcpip", "port_forwarding_not_permitted", requested),
                     "writ: your certificate does not permit port forwarding");
         }
+        String role = String.join(",", grant.roles());
+        if (grant.channels().forwards() != null) {
+            dev.writ.policy.Verdict verdict = grant.channels().forwards().check(host, port);
+            if (!verdict.allowed()) {
+                return refuse(session, Refusal.channel("direct-tcpip", "forward_destination_not_allowed", requested),
+                        "writ: role " + role + " does not allow forwarding to " + requested);
+            }
+        }
+        if (grant.channels().requireRecording()) {
+            return refuse(session, Refusal.channel("direct-tcpip", "forward_not_recordable", requested),
+                    "writ: role " + role + " requires recording, and the bastion cannot record a forwarded port");
+        }
         Target destination = TARGET_ITSELF.contains(host.toLowerCase(Locale.ROOT)) ? grant.target()
                 : targets.find(host).orElse(new Target(host.toLowerCase(Locale.ROOT), host, port, Map.of()));
         if (!destination.name().equals(grant.target().name()) && !check.allows(grant, destination)) {

@@ -38,7 +38,11 @@ final class SessionRequests implements RequestPolicy {
             case "shell":
             case "exec":
             case "subsystem":
-                return grant.forceCommand() == null ? relay(type, payload) : relay("exec", string(grant.forceCommand()));
+                if (grant.forceCommand() != null) {
+                    return relay("exec", string(grant.forceCommand()));
+                }
+                Decision stop = ChannelPolicy.check(grant, type, payload);
+                return stop != null ? stop : relay(type, payload);
             case "auth-agent-req@openssh.com":
                 if (!grant.permits("permit-agent-forwarding")) {
                     return new Refuse("agent_forwarding_not_permitted");

@@ -118,11 +118,15 @@ class ConfigLoaderTest {
                 Arguments.of("fail/login-rate-tracked-zero", GOOD.replace("max_tracked: 500", "max_tracked: 0"),
                         "bastion.yaml:31: login_rate_limits: login_rate_limits.max_tracked must be 1..1000000"),
                 Arguments.of("fail/recordings-unknown-key", GOOD.replace("upload_attempts", "upload_tries"),
-                        "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: spool, upload_attempts, "
+                        "bastion.yaml:24: unknown key 'upload_tries' in recordings; known keys: redact, spool, upload_attempts, "
                                 + "upload_backoff, upload_timeout, upload_url"),
                 Arguments.of("fail/recordings-http-upload-not-on-loopback",
                         GOOD.replace("https://recordings.example.com/", "http://recordings.example.com/"),
                         "bastion.yaml:21: recordings: recordings.upload_url must be https:// (http:// only on loopback)"),
+                Arguments.of("fail/recordings-redact-not-a-regex", GOOD.replace("upload_attempts: 3",
+                                "upload_attempts: 3\n  redact: ['AKIA[0-9A-Z{16}']"),
+                        "bastion.yaml:21: recordings: recordings.redact: 'AKIA[0-9A-Z{16}' is not a regular expression: "
+                                + "Unclosed character class"),
                 Arguments.of("fail/recordings-attempts", GOOD.replace("upload_attempts: 3", "upload_attempts: 0"),
                         "bastion.yaml:21: recordings: recordings.upload_attempts must be 1..20"),
                 Arguments.of("fail/recordings-backoff", GOOD.replace("upload_backoff: 2s", "upload_backoff: soon"),

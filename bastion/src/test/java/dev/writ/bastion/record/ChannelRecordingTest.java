@@ -229,12 +229,12 @@ class ChannelRecordingTest {
         void inputIsRecordedWhenPolicySaysSo() throws Exception {
             ChannelRecording recording = terminal(RecordingMode.STRICT, true, 1 << 20);
             bytes(recording, Direction.TO_TARGET, "ls -l\r".getBytes(StandardCharsets.UTF_8));
-            out(recording, "total 0\r\n");
+            out(recording, "ls -l\r\ntotal 0\r\n"); // the terminal's echo, then the command's output
 
             Asciicast.Recording cast = finished(recording);
 
             assertEquals("ls -l\r", text(cast, "i"));
-            assertEquals("total 0\r\n", text(cast, "o"));
+            assertEquals("ls -l\r\ntotal 0\r\n", text(cast, "o"));
             assertEquals("true", cast.header().writ().get("record_input"));
         }
 
@@ -470,5 +470,70 @@ class ChannelRecordingTest {
         ByteArrayBuffer buffer = new ByteArrayBuffer();
         buffer.putUInt(value);
         return buffer.getCompactData();
+    }
+
+    @Nested
+    class Secrets {
+
+        @Test
+        void whatIsTypedWithTheEchoOffIsNeverStored() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.STRICT, true, 1 << 20);
+            bytes(recording, Direction.TO_TARGET, "sudo id\r".getBytes(StandardCharsets.UTF_8));
+            out(recording, "sudo id\r\n[sudo] password for root: ");
+            for (String key : List.of("s", "3", "c", "r", "e", "t")) {
+                bytes(recording, Direction.TO_TARGET, key.getBytes(StandardCharsets.UTF_8));
+            }
+            bytes(recording, Direction.TO_TARGET, "\r".getBytes(StandardCharsets.UTF_8));
+            out(recording, "\r\nuid=0(root) gid=0(root)\r\n$ ");
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("sudo id\r\r", text(cast, "i"));
+            assertFalse(Files.readString(spool.done(recording.id())).contains("s3cret"));
+            assertTrue(text(cast, "o").contains("uid=0(root)"));
+            assertTrue(markers(cast).stream().anyMatch(m -> m.get("event").asText().equals("input_withheld")
+                    && m.get("bytes").asLong() == 6), markers(cast).toString());
+        }
+
+        @Test
+        void whatIsTypedAndNeverEchoedWithinTheWindowIsWithheld() throws Exception {
+            ChannelRecording recording = terminal(RecordingMode.STRICT, true, 1 << 20);
+            out(recording, "Passphrase: ");
+            bytes(recording, Direction.TO_TARGET, "hunter2".getBytes(StandardCharsets.UTF_8));
+            clock.advance(Duration.ofSeconds(3));
+            flusher.pass();
+            out(recording, "hunter2 is what you typed, says the program\r\n"); // too late to count as echo
+
+            Asciicast.Recording cast = finished(recording);
+
+            assertEquals("", text(cast, "i"));
+        }
+
+        @Test
+        void theEchoOfWhatIsTypedAheadOfEscapeSequencesStillCounts() {
+            assertEquals("ls", EchoWatch.visible("\u001b[?2004hl\u001b[1@s\r\n"));
+        }
+
+        @Test
+        void secretsInTheOutputAreReplacedAndCountedInTheFacts() throws Exception {
+            ChannelRecording recording = new ChannelRecording(info("session", RecordingMode.STRICT, false, Map.of()), session,
+                    clock, metrics, 1 << 20, () -> { }, Redaction.of(Redaction.DEFAULTS));
+            flusher.add(recording);
+            recording.request(Direction.TO_TARGET, "pty-req", ptyReq("xterm", 80, 24), true);
+            recording.request(Direction.TO_TARGET, "shell", new byte[0], true);
+            out(recording, "aws_access_key_id = AKIAIOSF");
+            out(recording, "ODNN7EXAMPLE\r\n-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXktdjEAAAAA\r\n");
+            flusher.pass(); // the open block is held, not written
+            out(recording, "AAAAAA\r\n-----END OPENSSH PRIVATE KEY-----\r\ncurl -H 'Authorization: Bearer eyJhbGciOi.x.y'\r\nok\r\n");
+
+            Asciicast.Recording cast = finished(recording);
+            String file = Files.readString(spool.done(recording.id()));
+
+            for (String secret : List.of("AKIAIOSFODNN7EXAMPLE", "b3BlbnNzaC1rZXktdjEAAAAA", "AAAAAA", "eyJhbGciOi")) {
+                assertFalse(file.contains(secret), secret + " in " + file);
+            }
+            assertEquals("aws_access_key_id = [redacted]\r\n[redacted]\r\ncurl -H '[redacted]'\r\nok\r\n", text(cast, "o"));
+            assertEquals("3", cast.header().writ().get("redactions"));
+        }
     }
 }

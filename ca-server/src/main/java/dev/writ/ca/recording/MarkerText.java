@@ -14,6 +14,9 @@ import dev.writ.protocol.recording.EndedMarker;
  * {"event":"exec","command":"rm -rf /tmp/x"}      exec: rm -rf /tmp/x
  * {"event":"subsystem","name":"sftp"}              subsystem: sftp
  * {"event":"forward","host":"db01","port":5432}    forward: db01:5432
+ * {"event":"sftp","op":"remove","path":"/etc/x"}   sftp: remove /etc/x
+ * {"event":"sftp","op":"rename","path":"/a","to":"/b","refused":true}
+ *                                                  sftp: refused rename /a -> /b
  * {"event":"ended","reason":"idle_timeout"}        session ended: idle_timeout
  * {"event":"ended","reason":"ended_by_admin","admin":"sam@example.com","admin_reason":"INC-9"}
  *                                                  session ended: ended_by_admin by sam@example.com: INC-9
@@ -43,6 +46,7 @@ final class MarkerText {
             case "exec" -> labelled("exec", marker.path("command"));
             case "subsystem" -> labelled("subsystem", marker.path("name"));
             case "forward" -> forward(marker.path("host"), marker.path("port"));
+            case "sftp" -> sftp(marker);
             case "ended" -> ended(data);
             default -> null;
         };
@@ -56,6 +60,17 @@ final class MarkerText {
     private static String ended(String data) {
         String said = EndedMarker.describe(data);
         return said == null ? null : "session ended: " + said;
+    }
+
+    private static String sftp(JsonNode marker) {
+        JsonNode op = marker.path("op");
+        JsonNode path = marker.path("path");
+        if (!op.isTextual() || !path.isTextual()) {
+            return null;
+        }
+        String to = marker.path("to").isTextual() ? " -> " + marker.path("to").asText() : "";
+        String refused = marker.path("refused").asBoolean(false) ? "refused " : "";
+        return "sftp: " + refused + op.asText() + " " + path.asText() + to;
     }
 
     private static String forward(JsonNode host, JsonNode port) {
