@@ -121,7 +121,7 @@ public final class Main implements Callable<Integer> {
             access.close();
             webhooks.close();
             store.close();
-            throw new StartupException("cannot use the recordings directory " + config.recordings() + ": " + e.getMessage());
+            throw new StartupException("cannot use the recordings " + config.recordings() + ": " + e.getMessage());
         }
         BastionServices bastions;
         try {
@@ -136,7 +136,7 @@ public final class Main implements Callable<Integer> {
         Routes routes = new Routes(config, keys, store, metrics, verifier, userCertificates, hosts, access, bastions,
                 recordings, revocations, policy, clock);
         try {
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, recordings, store).start();
         } catch (RuntimeException e) {
             routes.close();
             access.close();
