@@ -66,8 +66,8 @@ public final class Recordings {
     }
 
     /** The lines and characters of text indexed in one transaction of the store. */
-    static final int CHUNK_LINES = 20_000;
-    static final int CHUNK_CHARS = 1 << 20;
+    static final int CHUNK_LINES = 5_000;
+    static final int CHUNK_CHARS = 1 << 18;
 
     private final Store store;
     private final Connection read;
