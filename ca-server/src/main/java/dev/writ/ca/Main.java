@@ -157,7 +157,7 @@ public final class Main implements Callable<Integer> {
             access.close();
             webhooks.close();
             store.close();
-            throw new StartupException("cannot use the recordings directory " + config.recordings() + ": " + e.getMessage());
+            throw new StartupException("cannot use the recordings " + config.recordings() + ": " + e.getMessage());
         }
         BastionServices bastions;
         try {
@@ -174,7 +174,7 @@ public final class Main implements Callable<Integer> {
                 recordings, revocations, policy, clock, checkpoints);
         try {
             policy.watch(store);
-            return new CaServer(config, routes, access, webhooks, bastions, routes::close, keyRefresher, checkpoints, policy, store).start();
+            return new CaServer(config, routes, access, webhooks, bastions, routes::close, keyRefresher, checkpoints, policy, recordings, store).start();
         } catch (RuntimeException | java.io.IOException e) {
             policy.close();
             routes.close();

@@ -31,7 +31,8 @@ import java.util.Objects;
  * @param login     what {@code writ login} uses, served at {@code GET /v1/login-config}; defaults to the first issuer
  * @param bastion   the bastion's {@code host:port}, told to clients for their ssh_config; optional
  * @param webhooks  receivers of access-request events; optional
- * @param recordings directory of the stored session recordings; default {@code recordings} beside the database
+ * @param recordings where session recordings are kept: a directory (default {@code recordings} beside the database)
+ *                  or S3-compatible object storage; see {@link RecordingsConfig}
  * @param recordingMaxBytes largest recording upload accepted (default 64 MiB); other bodies stay at 64 KiB
  * @param bastions  the bastions allowed to ask for session and host certificates and to upload recordings,
  *                  each with its own key
@@ -59,7 +60,7 @@ public record CaConfig(
         @JsonProperty("login") Login login,
         @JsonProperty("bastion") String bastion,
         @JsonProperty("webhooks") List<Webhook> webhooks,
-        @JsonProperty("recordings") Path recordings,
+        @JsonProperty("recordings") RecordingsConfig recordings,
         @JsonProperty("recording_max_bytes") Long recordingMaxBytes,
         @JsonProperty("bastions") List<BastionRegistration> bastions,
         @JsonProperty("direct_access") Boolean directAccess,
@@ -121,7 +122,8 @@ public record CaConfig(
         require(!(tls != null && tlsTerminatedByProxy), "tls and tls_terminated_by_proxy exclude each other");
         login = resolveLogin(login, issuers);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
-        recordings = recordings == null ? defaultRecordings(store) : recordings;
+        recordings = (recordings == null ? RecordingsConfig.local((Path) null) : recordings)
+                .withDefaultDirectory(defaultRecordings(store));
         recordingMaxBytes = recordingMaxBytes == null ? DEFAULT_RECORDING_MAX_BYTES : recordingMaxBytes;
         require(recordingMaxBytes >= 1024, "recording_max_bytes must be at least 1024");
         bastions = bastions == null ? List.of() : List.copyOf(bastions);
@@ -171,7 +173,7 @@ public record CaConfig(
         return new CaConfig(listen, resolvedStore, base.resolve(keys).normalize(),
                 keyType, base.resolve(policies).normalize(), issuers,
                 tls == null ? null : new Tls(base.resolve(tls.certificate()).normalize(), base.resolve(tls.key()).normalize()),
-                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, base.resolve(recordings).normalize(),
+                tlsTerminatedByProxy, logFormat, login, bastion, webhooks, recordings.resolvedAgainst(base),
                 recordingMaxBytes, bastions, directAccess, rateLimits, audit,
                 storePasswordFile == null ? null : base.resolve(storePasswordFile).normalize(),
                 pkcs11 == null ? null : pkcs11.resolvedAgainst(base), keyRefreshSeconds);

@@ -11,36 +11,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import org.slf4j.LoggerFactory;
 
 /**
- * The recording files under one directory (0700). An upload is received into {@code incoming/}
- * while its SHA-256 is computed, then kept read-only (0400) as {@code <ab>/<id>.<sha256>.cast},
- * where {@code ab} are the digest's first two hex digits: two uploads of one id with different
- * contents never share a file, so the one the store refuses can be deleted without harm.
+ * The recording files under one directory (0700), the default {@link RecordingStorage}. An upload
+ * is received into {@code incoming/}, then kept read-only (0400) under its name.
  */
-public final class RecordingFiles {
-
-    /** A body received into {@code incoming/}, not yet kept. */
-    public record Received(Path file, String sha256, long size) {
-    }
-
-    /** The body was larger than allowed; nothing was kept. */
-    public static final class TooLarge extends IOException {
-        TooLarge(long max) {
-            super("the recording is larger than " + max + " bytes");
-        }
-    }
-
-    /** Reading the request body failed (the client went away, say); nothing was kept. */
-    public static final class BodyUnreadable extends IOException {
-        BodyUnreadable(IOException cause) {
-            super("the request body could not be read", cause);
-        }
-    }
+public final class RecordingFiles implements RecordingStorage {
 
     private static final String DIRECTORY_MODE = "rwx------";
     private static final String KEPT_MODE = "r--------";
@@ -73,75 +52,83 @@ public final class RecordingFiles {
         return root;
     }
 
-    /** Writes {@code body} to a new file in {@code incoming/}, computing its digest; at most {@code maxBytes}. */
-    public Received receive(InputStream body, long maxBytes) throws IOException {
+    @Override
+    public Receiving receive(String id, String sha256) throws IOException {
         Path file = incoming.resolve(HexFormat.of().formatHex(bytes(12)) + ".part");
-        MessageDigest sha256 = sha256();
-        long size = 0;
-        try (OutputStream out = Files.newOutputStream(Files.createFile(file,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
-            byte[] buffer = new byte[BUFFER];
-            for (int n; (n = read(body, buffer)) > 0; ) {
-                size += n;
-                if (size > maxBytes) {
-                    throw new TooLarge(maxBytes);
-                }
-                sha256.update(buffer, 0, n);
-                out.write(buffer, 0, n);
+        OutputStream out = Files.newOutputStream(Files.createFile(file,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
+        return new Incoming(file, out, RecordingStorage.name(id, sha256));
+    }
+
+    /** A file in {@code incoming/}: moved under its name when kept, deleted otherwise. */
+    private final class Incoming implements Receiving {
+        private final Path file;
+        private final OutputStream out;
+        private final String name;
+        private boolean kept;
+
+        Incoming(Path file, OutputStream out, String name) {
+            this.file = file;
+            this.out = new java.io.BufferedOutputStream(out, BUFFER);
+            this.name = name;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public String keep() throws IOException {
+            out.close();
+            Path target = root.resolve(name);
+            directory(target.getParent());
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(true);
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
-            throw e;
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(KEPT_MODE));
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(target.getParent());
+            kept = true;
+            return name;
         }
-        return new Received(file, HexFormat.of().formatHex(sha256.digest()), size);
-    }
 
-    /** Makes a received file durable and read-only under its final name; returns that name, relative to the root. */
-    public String keep(Received received, String id) throws IOException {
-        String relative = received.sha256().substring(0, 2) + "/" + id + "." + received.sha256() + ".cast";
-        Path target = root.resolve(relative);
-        directory(target.getParent());
-        try (FileChannel channel = FileChannel.open(received.file(), StandardOpenOption.WRITE)) {
-            channel.force(true);
+        @Override
+        public void close() {
+            if (kept) {
+                return;
+            }
+            try {
+                out.close();
+            } catch (IOException e) {
+                // deleted below all the same
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LoggerFactory.getLogger(RecordingFiles.class).warn("cannot delete {}: {}", file, e.toString());
+            }
         }
-        Files.setPosixFilePermissions(received.file(), PosixFilePermissions.fromString(KEPT_MODE));
-        Files.move(received.file(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(target.getParent());
-        return relative;
     }
 
-    /** Deletes a received file that will not be kept. */
-    public void discard(Received received) throws IOException {
-        Files.deleteIfExists(received.file());
-    }
-
-    /** Deletes a kept file that the store did not take (another upload of its id won). */
+    @Override
     public void delete(String relative) throws IOException {
         Files.deleteIfExists(path(relative));
     }
 
+    @Override
     public InputStream open(String relative) throws IOException {
         return Files.newInputStream(path(relative));
     }
 
-    /** The digest of a kept file as it is now. */
-    public String sha256(String relative) throws IOException {
-        MessageDigest sha256 = sha256();
-        try (InputStream in = open(relative)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha256.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(sha256.digest());
+    @Override
+    public String describe() {
+        return "directory " + root;
     }
 
-    public boolean exists(String relative) {
-        try {
-            return Files.isRegularFile(path(relative));
-        } catch (NoSuchFileException e) {
-            return false;
-        }
+    @Override
+    public void close() {
+        // nothing is held open between calls
     }
 
     /** A stored name resolved under the root; a name that would leave it is refused. */
@@ -159,14 +146,6 @@ public final class RecordingFiles {
         return bytes;
     }
 
-    private static int read(InputStream body, byte[] buffer) throws BodyUnreadable {
-        try {
-            return body.read(buffer);
-        } catch (IOException e) {
-            throw new BodyUnreadable(e);
-        }
-    }
-
     private static void directory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(DIRECTORY_MODE)));
@@ -176,14 +155,6 @@ public final class RecordingFiles {
     private static void syncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 }

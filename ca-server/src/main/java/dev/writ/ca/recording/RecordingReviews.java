@@ -14,7 +14,11 @@ import dev.writ.protocol.ssh.InvalidKeyException;
 import dev.writ.protocol.ssh.PublicKeys;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,13 +54,13 @@ public final class RecordingReviews {
     public record Viewing(StoredRecording recording, InputStream file) {
     }
 
-    private final RecordingFiles files;
+    private final RecordingStorage storage;
     private final Store store;
     private final Recordings recordings;
     private final Clock clock;
 
-    public RecordingReviews(RecordingFiles files, Store store, Clock clock) {
-        this.files = files;
+    public RecordingReviews(RecordingStorage storage, Store store, Clock clock) {
+        this.storage = storage;
         this.store = store;
         this.recordings = store.recordings();
         this.clock = clock;
@@ -97,7 +101,7 @@ public final class RecordingReviews {
         StoredRecording recording = find(id);
         InputStream file;
         try {
-            file = files.open(recording.file());
+            file = storage.open(recording.file());
         } catch (IOException e) {
             throw RequestRefused.unavailable("recording_unreadable", "the file of recording " + id
                     + " cannot be read; GET /v1/recordings/" + id + "/verify says more");
@@ -117,7 +121,7 @@ public final class RecordingReviews {
         String actual = null;
         String problem = null;
         try {
-            actual = files.sha256(r.file());
+            actual = sha256(r.file());
         } catch (NoSuchFileException e) {
             problem = "the recording's file is missing";
         } catch (IOException e) {
@@ -138,6 +142,20 @@ public final class RecordingReviews {
         audit(reviewer, "recording.verified", ok ? AuditEvent.Outcome.ok : AuditEvent.Outcome.error, client, details);
         return new RecordingVerification(r.id(), ok, r.sha256(), actual, digestOk, signatureOk, r.signature(),
                 r.bastion(), r.bastionKey(), problem);
+    }
+
+    /** The digest of a kept file as it is now, streamed from the storage. */
+    private String sha256(String name) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+        try (InputStream in = new DigestInputStream(storage.open(name), sha256)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(sha256.digest());
     }
 
     private static void closeQuietly(InputStream file) {

@@ -1,7 +1,6 @@
 package dev.writ.ca.recording;
 
 import dev.writ.ca.RequestRefused;
-import dev.writ.ca.recording.RecordingFiles.Received;
 import dev.writ.ca.recording.RecordingIndexer.BadRecording;
 import dev.writ.ca.recording.RecordingIndexer.Indexed;
 import dev.writ.ca.store.AuditEvent;
@@ -26,9 +25,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code PUT /v1/recordings/{id}}: a bastion hands over a finished recording. The pipeline reads
  * top to bottom: parse what the bastion sent (untrusted) → check its signature over the digest it
- * claims → answer a repeated upload from the store → receive the body while hashing it → compare
- * the digest → read the recording → keep the file read-only → index it with its audit event in
- * one transaction. Any refusal before the last step leaves nothing behind.
+ * claims → answer a repeated upload from the store → receive the body into the storage while
+ * hashing it and indexing its text (one pass, one buffer at a time: the recording is never whole
+ * in memory) → compare the digest → refuse what is not a recording → keep the file → store its
+ * row with its audit event in one transaction. Any refusal before the last step leaves nothing
+ * behind: the file is not kept and the lines indexed are found by no search, and deleted.
  */
 public final class RecordingUploads {
 
@@ -48,14 +49,14 @@ public final class RecordingUploads {
     public record Upload(RecordingView recording, boolean created) {
     }
 
-    private final RecordingFiles files;
+    private final RecordingStorage storage;
     private final Store store;
     private final Recordings recordings;
     private final long maxBytes;
     private final Clock clock;
 
-    public RecordingUploads(RecordingFiles files, Store store, long maxBytes, Clock clock) {
-        this.files = files;
+    public RecordingUploads(RecordingStorage storage, Store store, long maxBytes, Clock clock) {
+        this.storage = storage;
         this.store = store;
         this.recordings = store.recordings();
         this.maxBytes = maxBytes;
@@ -86,45 +87,64 @@ public final class RecordingUploads {
         if (stored.isPresent()) {
             return repeated(bastion, stored.get(), sha256, client);
         }
-        // 4. receive the body while hashing it, and 5. it must be what was signed
-        Received received = receive(requested.body());
-        try {
-            if (!received.sha256().equals(sha256)) {
-                throw RequestRefused.badRequest("digest_mismatch", "the body's SHA-256 is " + received.sha256()
+        // 4. receive the body into the storage while hashing and indexing it, 5. it must be what was signed,
+        // 6. and a recording; 7. keep the file, then store its row with its audit event
+        try (RecordingStorage.Receiving target = storage.receive(id, sha256);
+             Recordings.Indexing indexing = recordings.indexing()) {
+            UploadBody body = new UploadBody(requested.body(), maxBytes, target);
+            Indexed indexed = null;
+            BadRecording bad = null;
+            try {
+                indexed = RecordingIndexer.read(body, indexing::add);
+            } catch (BadRecording e) {
+                bad = e;
+                body.drain(); // its digest decides which refusal it gets
+            }
+            String received = body.sha256();
+            if (!received.equals(sha256)) {
+                throw RequestRefused.badRequest("digest_mismatch", "the body's SHA-256 is " + received
                         + ", not the " + RecordingUpload.SHA256_HEADER + " " + sha256 + " that was signed");
             }
-            // 6. read the recording: its facts, times and text
-            Indexed indexed = index(received);
-            // 7. keep the file read-only, then index it with its audit event
-            return keep(bastion, id, received, indexed, Base64.getEncoder().encodeToString(signature), client);
-        } finally {
-            discardQuietly(received);
+            if (bad != null) {
+                throw RequestRefused.badRequest("bad_recording", "not a writ recording: " + bad.getMessage());
+            }
+            return keep(bastion, id, target, indexing, indexed, body.size(), sha256,
+                    Base64.getEncoder().encodeToString(signature), client);
+        } catch (UploadBody.TooLarge e) {
+            throw RequestRefused.tooLarge("recording_too_large", "the recording is larger than " + maxBytes
+                    + " bytes (recording_max_bytes)");
+        } catch (UploadBody.BodyUnreadable e) {
+            throw RequestRefused.badRequest("body_unreadable", "the request body could not be read to its end");
+        } catch (IOException e) {
+            LOG.error("cannot receive recording {} into {}: {}", id, storage.describe(), e.getMessage());
+            throw RequestRefused.unavailable("recording_storage", "the CA cannot store recordings right now; retry later");
         }
     }
 
-    private Upload keep(RecordingUploader bastion, String id, Received received, Indexed indexed, String signature,
+    private Upload keep(RecordingUploader bastion, String id, RecordingStorage.Receiving target,
+                        Recordings.Indexing indexing, Indexed indexed, long size, String sha256, String signature,
                         String client) throws RequestRefused, StoreException {
         String file;
         try {
-            file = files.keep(received, id);
+            file = target.keep();
         } catch (IOException e) {
-            LOG.error("cannot keep recording {}: {}", id, e.toString());
+            LOG.error("cannot keep recording {} in {}: {}", id, storage.describe(), e.getMessage());
             throw RequestRefused.unavailable("recording_storage", "the CA cannot store recordings right now; retry later");
         }
         Map<String, String> facts = indexed.facts();
         StoredRecording recording = new StoredRecording(0, id, facts.get(RecordingUpload.SESSION_ID),
                 facts.get(RecordingUpload.IDENTITY), facts.get(RecordingUpload.LOGIN), facts.get(RecordingUpload.TARGET),
                 facts.get(RecordingUpload.SERIAL), facts.get(RecordingUpload.GRANT), facts.get(RecordingUpload.CLIENT_ADDRESS),
-                indexed.startedAt(), indexed.endedAt(), received.size(), indexed.truncated(), indexed.header().width(),
-                indexed.header().height(), received.sha256(), signature, bastion.name(), bastion.publicKeyLine(), file,
-                clock.instant(), indexed.lines().size());
-        Recordings.Insert insert = recordings.insert(recording, indexed.lines(), stored(bastion, recording, client));
+                indexed.startedAt(), indexed.endedAt(), size, indexed.truncated(), indexed.header().width(),
+                indexed.header().height(), sha256, signature, bastion.name(), bastion.publicKeyLine(), file,
+                clock.instant(), indexed.lines());
+        Recordings.Insert insert = indexing.finish(recording, stored(bastion, recording, client));
         if (!insert.created()) {
             // another upload of this id committed first; a file of another digest is ours alone
             if (!insert.recording().file().equals(file)) {
                 deleteQuietly(file);
             }
-            return repeated(bastion, insert.recording(), received.sha256(), client);
+            return repeated(bastion, insert.recording(), sha256, client);
         }
         LOG.info("stored recording {} of {} on {} ({} bytes) from bastion {}", id, recording.identity(),
                 recording.target(), recording.size(), bastion.name());
@@ -144,30 +164,6 @@ public final class RecordingUploads {
         store.audit(new AuditEvent(clock.instant(), "recording.stored", actor(bastion), AuditEvent.Outcome.ok,
                 client, details));
         return new Upload(RecordingViews.render(stored), false);
-    }
-
-    private Received receive(InputStream body) throws RequestRefused {
-        try {
-            return files.receive(body, maxBytes);
-        } catch (RecordingFiles.TooLarge e) {
-            throw RequestRefused.tooLarge("recording_too_large", "the recording is larger than " + maxBytes
-                    + " bytes (recording_max_bytes)");
-        } catch (RecordingFiles.BodyUnreadable e) {
-            throw RequestRefused.badRequest("body_unreadable", "the request body could not be read to its end");
-        } catch (IOException e) {
-            LOG.error("cannot receive a recording: {}", e.toString());
-            throw RequestRefused.unavailable("recording_storage", "the CA cannot store recordings right now; retry later");
-        }
-    }
-
-    private static Indexed index(Received received) throws RequestRefused {
-        try {
-            return RecordingIndexer.read(received.file());
-        } catch (BadRecording e) {
-            throw RequestRefused.badRequest("bad_recording", "not a writ recording: " + e.getMessage());
-        } catch (IOException e) {
-            throw RequestRefused.unavailable("recording_storage", "the CA cannot read the received recording; retry later");
-        }
     }
 
     private static AuditEvent stored(RecordingUploader bastion, StoredRecording r, String client) {
@@ -217,17 +213,9 @@ public final class RecordingUploads {
                 RecordingUpload.SIGNATURE_HEADER + " must be the bastion's signature over the digest, in base64");
     }
 
-    private void discardQuietly(Received received) {
-        try {
-            files.discard(received);
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", received.file(), e.toString());
-        }
-    }
-
     private void deleteQuietly(String file) {
         try {
-            files.delete(file);
+            storage.delete(file);
         } catch (IOException e) {
             LOG.warn("cannot delete {}: {}", file, e.toString());
         }

@@ -67,8 +67,8 @@ public final class Recordings {
     }
 
     /** The lines and characters of text indexed in one transaction of the store. */
-    static final int CHUNK_LINES = 20_000;
-    static final int CHUNK_CHARS = 1 << 20;
+    static final int CHUNK_LINES = 5_000;
+    static final int CHUNK_CHARS = 1 << 18;
 
     private final Store store;
     private final Connection read;
@@ -82,10 +82,8 @@ public final class Recordings {
 
     /**
      * Stores the recording: its lines first, in transactions of at most {@link #CHUNK_LINES} lines
-     * or {@link #CHUNK_CHARS} characters, so that the store's other writes (certificates being
-     * issued) go between them even for a recording of hundreds of megabytes; then the recording's
-     * row and its audit event in one transaction. Until that last one commits the lines are found
-     * by no search (searches join the row). When a recording with this id is stored already,
+     * or {@link #CHUNK_CHARS} characters, then the recording's row and its audit event in one
+     * transaction (see {@link Indexing}). When a recording with this id is stored already,
      * changes nothing and returns that one.
      */
     public Insert insert(StoredRecording recording, List<Line> lines, AuditEvent event) throws StoreException {
@@ -96,18 +94,59 @@ public final class Recordings {
         if (stored.isPresent()) {
             return new Insert(stored.get(), false); // a repeated upload: nothing to index again
         }
-        long seq = reserveSeq();
-        try {
-            for (int from = 0; from < lines.size(); ) {
-                int start = from;
-                int end = chunkEnd(lines, from);
-                store.write(c -> {
-                    insertLines(c, seq, lines, start, end);
-                    return null;
-                });
-                from = end;
+        try (Indexing indexing = indexing()) {
+            for (Line line : lines) {
+                indexing.add(line);
             }
-            return store.write(c -> {
+            return indexing.finish(recording, event);
+        }
+    }
+
+    /** Starts indexing a new recording whose lines arrive one by one, as it is read. */
+    public Indexing indexing() throws StoreException {
+        return new Indexing(reserveSeq());
+    }
+
+    /**
+     * One recording being indexed while it is read: its lines are written in transactions of at
+     * most {@link #CHUNK_LINES} lines or {@link #CHUNK_CHARS} characters as they arrive, so that
+     * memory holds one chunk whatever the recording's size and the store's other writes
+     * (certificates being issued) go between them. {@link #finish} writes the recording's row and
+     * its audit event in one transaction; until it commits the lines are found by no search
+     * (searches join the row). Closed without finishing, the lines written are deleted.
+     */
+    public final class Indexing implements AutoCloseable {
+        private final long seq;
+        private final List<Line> chunk = new ArrayList<>();
+        private long chunkChars;
+        private int written;
+        private boolean finished;
+
+        private Indexing(long seq) {
+            this.seq = seq;
+        }
+
+        /** Adds the next line; past {@link #MAX_LINES} lines are not indexed. */
+        public void add(Line line) throws StoreException {
+            if (written + chunk.size() >= MAX_LINES) {
+                return;
+            }
+            chunk.add(line);
+            chunkChars += line.text().length();
+            if (chunk.size() >= CHUNK_LINES || chunkChars >= CHUNK_CHARS) {
+                flush();
+            }
+        }
+
+        /** The lines added (and indexed) so far. */
+        public int lines() {
+            return written + chunk.size();
+        }
+
+        /** Writes the last lines, then the row and its event; another row of this id stored meanwhile wins. */
+        public Insert finish(StoredRecording recording, AuditEvent event) throws StoreException {
+            flush();
+            Insert insert = store.write(c -> {
                 Optional<StoredRecording> existing = find(c, recording.id());
                 if (existing.isPresent()) { // stored by a concurrent upload of the same id meanwhile
                     deleteLines(c, seq);
@@ -118,7 +157,29 @@ public final class Recordings {
                 store.append(event);
                 return new Insert(row, true);
             });
-        } catch (StoreException e) {
+            finished = true;
+            return insert;
+        }
+
+        private void flush() throws StoreException {
+            if (chunk.isEmpty()) {
+                return;
+            }
+            int first = written;
+            store.write(c -> {
+                insertLines(c, seq, first, chunk);
+                return null;
+            });
+            written += chunk.size();
+            chunk.clear();
+            chunkChars = 0;
+        }
+
+        @Override
+        public void close() {
+            if (finished || written == 0) {
+                return;
+            }
             try {
                 store.write(c -> {
                     deleteLines(c, seq); // lines without a row are never found; this only saves their space
@@ -127,19 +188,7 @@ public final class Recordings {
             } catch (StoreException ignored) {
                 // the store is failing: the orphaned lines stay invisible
             }
-            throw e;
         }
-    }
-
-    /** The last line (exclusive) of the chunk that starts at {@code from}. */
-    private static int chunkEnd(List<Line> lines, int from) {
-        int end = from;
-        long chars = 0;
-        while (end < lines.size() && end - from < CHUNK_LINES && chars < CHUNK_CHARS) {
-            chars += lines.get(end).text().length();
-            end++;
-        }
-        return end;
     }
 
     /**
@@ -292,11 +341,12 @@ public final class Recordings {
         }
     }
 
-    private static void insertLines(Connection c, long seq, List<Line> lines, int from, int to) throws SQLException {
+    /** Inserts {@code lines} as the recording's lines numbered from {@code first}. */
+    private static void insertLines(Connection c, long seq, int first, List<Line> lines) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO recording_text (rowid, text, offset_ms) VALUES (?, ?, ?)")) {
-            long base = seq << LINE_BITS;
-            for (int n = from; n < to; n++) {
+            long base = (seq << LINE_BITS) + first;
+            for (int n = 0; n < lines.size(); n++) {
                 insert.setLong(1, base + n);
                 insert.setString(2, lines.get(n).text());
                 insert.setLong(3, lines.get(n).offsetMs());

@@ -2,6 +2,7 @@ package dev.writ.ca.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -152,12 +153,50 @@ class ConfigLoaderTest {
                 + "    addresses: [127.0.0.1/32]\n    hostnames: [bastion.example.com]\n")
                 .resolvedAgainst(Path.of("/etc/writ"));
 
-        assertEquals(Path.of("/etc/writ/data/recordings"), defaults.recordings());
+        assertEquals(Path.of("/etc/writ/data/recordings"), defaults.recordings().directory());
         assertEquals(64L * 1024 * 1024, defaults.recordingMaxBytes());
         assertEquals(java.util.List.of(), defaults.bastions());
-        assertEquals(Path.of("/srv/recordings"), configured.recordings());
+        assertEquals(Path.of("/srv/recordings"), configured.recordings().directory());
         assertEquals(1048576L, configured.recordingMaxBytes());
         assertEquals("bastion-1", configured.bastions().get(0).name());
+    }
+
+    @Test
+    void keepsRecordingsInABucketWhenToldSo() throws Exception {
+        CaConfig config = ConfigLoader.parse("ca.yaml", VALID + """
+                recordings:
+                  store: s3
+                  endpoint: http://127.0.0.1:9000
+                  bucket: writ-recordings
+                  path_style: true
+                  access_key_id: writ
+                  secret_access_key_file: s3.secret
+                """).resolvedAgainst(Path.of("/etc/writ"));
+
+        RecordingsConfig recordings = config.recordings();
+        assertEquals(java.util.List.of(RecordingsConfig.Kind.s3, "writ-recordings", "us-east-1", true, 8, ""),
+                java.util.List.of(recordings.store(), recordings.bucket(), recordings.region(), recordings.pathStyle(),
+                        recordings.partSizeMib(), recordings.prefix()));
+        assertEquals(Path.of("/etc/writ/s3.secret"), recordings.secretAccessKeyFile());
+        assertEquals(null, recordings.directory());
+    }
+
+    @Test
+    void saysWhatABucketConfigLacks() {
+        String base = VALID + "recordings:\n  store: s3\n";
+        for (String[] bad : new String[][]{
+                {"", "recordings.bucket is required with store: s3"},
+                {"  bucket: b\n", "recordings.bucket is required with store: s3"},
+                {"  bucket: writ\n  endpoint: http://s3.example.com\n", "recordings.endpoint must use https"},
+                {"  bucket: writ\n  access_key_id: writ\n", "an access key id needs its secret"},
+                {"  bucket: writ\n  part_size_mib: 1\n", "recordings.part_size_mib must be 5 to 512"},
+                {"  bucket: writ\n  directory: /srv\n", "recordings.directory is for store: local only"}}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("ca.yaml", base + bad[0]));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+        ConfigException local = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("ca.yaml", VALID + "recordings:\n  bucket: writ\n"));
+        assertTrue(local.getMessage().contains("are for store: s3 only"), local.getMessage());
     }
 
     @Test

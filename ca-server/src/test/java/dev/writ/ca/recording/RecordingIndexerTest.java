@@ -11,7 +11,10 @@ import dev.writ.ca.recording.RecordingIndexer.Indexed;
 import dev.writ.ca.recording.RecordingIndexer.SearchableText;
 import dev.writ.ca.store.Recordings.Line;
 import dev.writ.ca.testing.TestCast;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -30,44 +33,48 @@ class RecordingIndexerTest {
     @TempDir
     Path dir;
 
+    /** The lines the last {@link #read} handed on. */
+    List<Line> found = new ArrayList<>();
+
     Indexed read(String text) throws Exception {
-        Path file = dir.resolve("r.cast");
-        Files.writeString(file, text);
-        return RecordingIndexer.read(file);
+        found = new ArrayList<>();
+        return RecordingIndexer.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), found::add);
     }
 
-    static List<Line> lines(Object... timesAndData) {
-        SearchableText text = new SearchableText();
+    static List<Line> lines(Object... timesAndData) throws Exception {
+        List<Line> lines = new ArrayList<>();
+        SearchableText text = new SearchableText(lines::add);
         for (int i = 0; i < timesAndData.length; i += 2) {
             text.output((Double) timesAndData[i], (String) timesAndData[i + 1]);
         }
-        return text.lines();
+        text.end();
+        return lines;
     }
 
     @Nested
     class Text {
 
         @Test
-        void aLineTypedKeyByKeyIsOneLineTimedByItsLastCharacter() {
+        void aLineTypedKeyByKeyIsOneLineTimedByItsLastCharacter() throws Exception {
             assertEquals(List.of(new Line(1900, "$ rm -rf /tmp/x"), new Line(2900, "done")),
                     lines(0.5, "$ ", 1.0, "r", 1.1, "m", 1.9, " -rf /tmp/x", 2.3, "", 2.5, "\r\n", 2.9, "done\r\n"));
         }
 
         @Test
-        void escapeSequencesAreStrippedEvenWhenAnEventCutsThemInTwo() {
+        void escapeSequencesAreStrippedEvenWhenAnEventCutsThemInTwo() throws Exception {
             assertEquals(List.of(new Line(1200, "red alert"), new Line(3000, "title gone")),
                     lines(1.0, "\u001b[1;3", 1.1, "1mred\u001b", 1.2, "[0m alert\r\n",
                             2.0, "\u001b]0;my ti", 2.5, "tle\u0007title", 3.0, " gone\n"));
         }
 
         @Test
-        void blankLinesAreDroppedAndLongLinesSplit() {
+        void blankLinesAreDroppedAndLongLinesSplit() throws Exception {
             List<Line> split = lines(1.0, "x".repeat(SearchableText.MAX_LINE + 5) + "\n\n   \n");
             assertEquals(List.of(SearchableText.MAX_LINE, 5), split.stream().map(l -> l.text().length()).toList());
         }
 
         @Test
-        void theLastLineCountsWithoutANewline() {
+        void theLastLineCountsWithoutANewline() throws Exception {
             assertEquals(List.of(new Line(4000, "logout")), lines(4.0, "logout"));
         }
     }
@@ -83,7 +90,7 @@ class RecordingIndexerTest {
                     .event(3.75, "m", "{\"event\":\"exit\",\"status\":0}")
                     .event(3.75, "m", "{\"event\":\"closed\",\"bytes_to_target\":0,\"bytes_to_client\":12}").text());
 
-            assertEquals(List.of(new Line(210, "exec: rm -rf /tmp/x")), indexed.lines());
+            assertEquals(List.of(new Line(210, "exec: rm -rf /tmp/x")), found);
         }
 
         @Test
@@ -92,7 +99,7 @@ class RecordingIndexerTest {
                     .event(1.5, "m", EXEC).output(2.0, "\r\ntw").event(2.5, "m", EXEC).output(3.0, "o\r\n").text());
 
             assertEquals(List.of(new Line(500, "one"), new Line(500, "prompt$"), new Line(1500, "exec: rm -rf /tmp/x"),
-                    new Line(2500, "exec: rm -rf /tmp/x"), new Line(3000, "two")), indexed.lines(),
+                    new Line(2500, "exec: rm -rf /tmp/x"), new Line(3000, "two")), found,
                     "an output line in progress is not cut by a marker");
         }
 
@@ -103,7 +110,20 @@ class RecordingIndexerTest {
                     .event(1, "m", "{\"event\":\"exec\",\"command\":" + JSON.writeValueAsString(command) + "}").text());
 
             assertEquals(List.of(new Line(1000, "exec: for h in a b"), new Line(1000, "do rm -rf /srv/$h"),
-                    new Line(1000, "done; echo red")), indexed.lines());
+                    new Line(1000, "done; echo red")), found);
+        }
+
+        @Test
+        void markersWaitingOnALineInProgressAreBounded() throws Exception {
+            TestCast cast = TestCast.session("s", "a@x", "root", "web01").output(1.0, "half a line");
+            for (int i = 0; i < SearchableText.MAX_PENDING + 1; i++) {
+                cast.event(2.0, "m", EXEC);
+            }
+            read(cast.output(3.0, " and its end\n").text());
+
+            assertEquals(new Line(1000, "half a line"), found.get(0), "the line in progress ends at the limit");
+            assertEquals(SearchableText.MAX_PENDING + 3, found.size());
+            assertEquals(new Line(3000, "and its end"), found.get(found.size() - 1));
         }
 
         static Stream<Arguments> markers() {
@@ -150,7 +170,7 @@ class RecordingIndexerTest {
             assertEquals(Instant.ofEpochSecond(1_795_000_000L), indexed.startedAt());
             assertEquals(Instant.ofEpochSecond(1_795_000_000L).plusMillis(61_500), indexed.endedAt());
             assertFalse(indexed.truncated());
-            assertEquals(List.of(new Line(250, "hi")), indexed.lines());
+            assertEquals(List.of(new Line(250, "hi")), found);
         }
 
         @Test
@@ -166,7 +186,7 @@ class RecordingIndexerTest {
         void aLastLineCutShortMarksTheRecordingTruncated() throws Exception {
             Indexed indexed = read(TestCast.session("s", "a@x", "root", "web01").output(1, "kept\n").text() + "[2.0, \"o\", \"cu");
             assertTrue(indexed.truncated());
-            assertEquals(List.of(new Line(1000, "kept")), indexed.lines());
+            assertEquals(List.of(new Line(1000, "kept")), found);
         }
 
         @Test
@@ -184,6 +204,9 @@ class RecordingIndexerTest {
                     Arguments.of("fail/no-identity", TestCast.session("s", " ", "root", "web01").text(), "the header lacks writ.identity"),
                     Arguments.of("fail/no-writ", "{\"version\":2,\"width\":80,\"height\":24,\"timestamp\":1}\n",
                             "the header lacks writ.session_id"),
+                    Arguments.of("fail/not-utf-8", ok.replace("\"x\"", "\"\u00ff\""), null),
+                    Arguments.of("fail/line-too-long", ok + "[1.5, \"o\", \"" + "y".repeat(RecordingIndexer.MAX_EVENT_LINE) + "\"]\n",
+                            "an event line is longer than " + RecordingIndexer.MAX_EVENT_LINE + " characters"),
                     Arguments.of("fail/bad-middle-line", ok + "[oops\n" + ok.lines().skip(1).findFirst().orElseThrow() + "\n",
                             "malformed event line in the middle of the recording"));
         }
@@ -191,8 +214,14 @@ class RecordingIndexerTest {
         @ParameterizedTest(name = "{0}")
         @MethodSource("bad")
         void refusesWhatIsNotAWritRecording(String name, String text, String detail) {
-            BadRecording e = assertThrows(BadRecording.class, () -> read(text));
-            assertEquals(detail, e.getMessage());
+            BadRecording e = assertThrows(BadRecording.class, () -> {
+                if (detail == null) { // bytes that are not UTF-8
+                    RecordingIndexer.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)), line -> { });
+                } else {
+                    read(text);
+                }
+            });
+            assertEquals(detail == null ? "the recording is not UTF-8 text" : detail, e.getMessage());
         }
     }
 }

@@ -108,6 +108,23 @@ public final class RecordingBastion {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Uploads a recording streamed from {@code body} ({@code length} bytes whose SHA-256 is
+     * {@code sha256}), correctly signed, waiting at most {@code timeout} for the answer.
+     */
+    public HttpResponse<String> upload(String caUrl, String id, java.util.function.Supplier<java.io.InputStream> body,
+                                       long length, String sha256, Duration timeout) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(caUrl + "/v1/recordings/" + id))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + token(Instant.now()))
+                .header("Content-Type", RecordingUpload.MEDIA_TYPE)
+                .header(RecordingUpload.SHA256_HEADER, sha256)
+                .header(RecordingUpload.SIGNATURE_HEADER, sign(HexFormat.of().parseHex(sha256)))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
     static String jwt(String header, String payload, PrivateKey key) throws Exception {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String input = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
