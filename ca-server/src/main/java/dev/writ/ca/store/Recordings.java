@@ -351,7 +351,7 @@ public final class Recordings {
                 insert.setString(2, lines.get(n).text());
                 insert.setLong(3, lines.get(n).offsetMs());
                 insert.addBatch(); // one round trip per batch to a PostgreSQL server, not per line
-                if ((n - from) % 1000 == 999) {
+                if (n % 1000 == 999) {
                     insert.executeBatch();
                 }
             }
