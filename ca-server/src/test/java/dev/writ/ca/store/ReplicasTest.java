@@ -287,7 +287,10 @@ class ReplicasTest {
             for (Object o : outcomes) {
                 assertInstanceOf(Store.class, o, "every starter opened the store").close();
             }
-            assertEquals(7, fresh.count("SELECT COUNT(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL"));
+            long applied = fresh.count("SELECT COUNT(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL");
+            assertTrue(applied >= 7, "every migration applied: " + applied);
+            assertEquals(applied, fresh.count("SELECT COUNT(DISTINCT version) FROM flyway_schema_history WHERE version IS NOT NULL"),
+                    "no migration applied twice");
             assertEquals(1, fresh.count("SELECT COUNT(*) FROM flyway_schema_history WHERE version = '1'"));
         } finally {
             fresh.close();
