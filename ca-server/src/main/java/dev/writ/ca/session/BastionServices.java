@@ -30,7 +30,7 @@ public record BastionServices(BastionAssertions assertions, SessionCertificateSe
                                          CertificateSigner signer, CaMetrics metrics, Clock clock) throws IOException {
         var presented = new PresentedCertificates(keys, store, revocations, clock);
         LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock);
-        return new BastionServices(new BastionAssertions(config.bastions(), clock),
+        return new BastionServices(new BastionAssertions(config.bastions(), clock, store.assertionIds()),
                 new SessionCertificateService(presented, policy, signer, store, clock, metrics),
                 new BastionHostCertificateService(signer, store, clock, metrics),
                 new BastionAudit(store, live, clock), revocations, readPolicyFiles(config.policies()), live);

@@ -2,6 +2,7 @@ package dev.writ.ca.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -92,6 +93,7 @@ final class GroupCommitWriter implements AutoCloseable {
         List<Task> succeeded = new ArrayList<>(batch.size());
         state.begin();
         try {
+            takeWriteLock();
             for (Task task : batch) {
                 try {
                     task.work().run(connection, state);
@@ -112,6 +114,17 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         commitNanos.accept(System.nanoTime() - start);
         succeeded.forEach(task -> task.done().complete(null));
+    }
+
+    /**
+     * Starts the transaction with a write that changes nothing: SQLite takes the write lock now,
+     * waiting its busy timeout while another process on the file holds it, rather than refusing
+     * a transaction that read first and then writes (several CA processes on one file).
+     */
+    private void takeWriteLock() throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE audit_head SET seq = seq WHERE 1 = 0");
+        }
     }
 
     private void rollbackQuietly() {
