@@ -29,7 +29,7 @@ public final class ClusterEvents {
 
     /** Appends an event, durably; returns its id. */
     public long publish(String origin, String kind, String payload, Instant now) throws StoreException {
-        return store.write(connection -> {
+        return store.write(connection -> NextIds.insert(connection, () -> {
             long id;
             try (PreparedStatement max = connection.prepareStatement("SELECT coalesce(max(id), 0) + 1 FROM cluster_events");
                  ResultSet rs = max.executeQuery()) {
@@ -46,7 +46,7 @@ public final class ClusterEvents {
                 insert.executeUpdate();
             }
             return id;
-        });
+        }));
     }
 
     /** Events with an id above {@code afterId}, oldest first, at most {@code limit}. */

@@ -58,7 +58,7 @@ public final class WebhookOutbox {
                     insert.setString(3, d.body());
                     insert.setLong(4, now.toEpochMilli());
                     insert.setLong(5, now.toEpochMilli());
-                    insert.executeUpdate();
+                    NextIds.insert(connection, insert::executeUpdate);
                     stored++;
                 }
             }
