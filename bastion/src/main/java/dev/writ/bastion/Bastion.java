@@ -109,7 +109,7 @@ public final class Bastion implements AutoCloseable {
         List<AutoCloseable> started = new ArrayList<>();
         try {
             BastionCredential credential = BastionCredential.load(config.name(), config.key(), clock);
-            CaClient ca = new CaClient(config.ca().url(), config.ca().bundle(), credential);
+            CaClient ca = new CaClient(config.ca().all(), config.ca().bundle(), credential);
             Authority authority = Authority.fetch(ca, clock);
             ExecutorService connecting = Executors.newFixedThreadPool(64, daemon("writ-upstream"));
             ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, daemon("writ-timer"));

@@ -133,7 +133,7 @@ public final class Main implements Callable<Integer> {
         }
         TokenVerifier verifier = new TokenVerifier(config.issuers(), clock);
         var signer = new OpenSshCertificateSigner(keys);
-        var webhooks = new Webhooks(config.webhooks(), Webhooks.Settings.DEFAULT, metrics);
+        var webhooks = new Webhooks(config.webhooks(), Webhooks.Settings.DEFAULT, metrics, store.webhookOutbox());
         var revokeOnGrantEnd = new RevokeOnGrantEnd(store.revocations(), clock);
         var access = new AccessService(policy, store, clock, webhooks, revokeOnGrantEnd.andThen(alsoTell));
         var revocations = new RevocationService(store, access, keys, clock);

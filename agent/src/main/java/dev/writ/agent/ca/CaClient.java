@@ -48,24 +48,42 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
  * The CA's HTTP API as the CLI uses it. Every answer's {@code Date} header is compared with the
  * local clock: certificates are checked against the clock on both sides, so a skew over
  * {@link #MAX_SKEW} is reported before it turns into a puzzling "certificate not yet valid".
+ *
+ * <p>With several CA replicas configured, a call that gets no answer (refused, timed out) or a
+ * 5xx is made again at the next replica, each at most once and all within the one timeout of
+ * the call; the client sticks to the replica that answered last.
  */
 public final class CaClient {
 
     public static final Duration MAX_SKEW = Duration.ofMinutes(2);
 
-    private final URI base;
+    /** A further replica is tried only while this much of the call's timeout is left. */
+    private static final Duration ENOUGH_FOR_ANOTHER = Duration.ofMillis(500);
+
+    private final List<URI> bases;
+    /** The replica that answered last: where every call starts. */
+    private final AtomicInteger current = new AtomicInteger();
     private final HttpClient http;
     private final Clock clock;
     private final Duration timeout;
 
     public CaClient(URI base, HttpClient http, Clock clock, Duration timeout) {
-        this.base = base;
+        this(List.of(base), http, clock, timeout);
+    }
+
+    /** {@code bases}: every CA replica's URL, the preferred first. */
+    public CaClient(List<URI> bases, HttpClient http, Clock clock, Duration timeout) {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("at least one CA URL is required");
+        }
+        this.bases = List.copyOf(bases);
         this.http = http;
         this.clock = clock;
         this.timeout = timeout;
@@ -73,20 +91,26 @@ public final class CaClient {
 
     /** A client for the configured CA, trusting its {@code ca_bundle} when there is one. */
     public static CaClient create(ClientConfig config, Clock clock, Duration timeout) throws WritException {
-        return create(config.caUri(), config.caBundle(), clock, timeout);
+        return create(config.caUris(), config.caBundle(), clock, timeout);
     }
 
     /** A client for the CA at {@code base}; {@code caBundle} (a PEM file) may be null. */
     public static CaClient create(URI base, String caBundle, Clock clock, Duration timeout) throws WritException {
+        return create(List.of(base), caBundle, clock, timeout);
+    }
+
+    /** A client for the CA replicas at {@code bases}, the preferred first; {@code caBundle} (a PEM file) may be null. */
+    public static CaClient create(List<URI> bases, String caBundle, Clock clock, Duration timeout) throws WritException {
         try {
-            return new CaClient(base, Http.client(caBundle == null ? null : Http.trusting(Path.of(caBundle))), clock, timeout);
+            return new CaClient(bases, Http.client(caBundle == null ? null : Http.trusting(Path.of(caBundle))), clock, timeout);
         } catch (IOException | GeneralSecurityException e) {
             throw new WritException(Exit.NOT_CONFIGURED, "cannot load the CA bundle " + caBundle + ": " + e.getMessage(), e);
         }
     }
 
+    /** The replica that answered last (the first configured until one did). */
     public URI base() {
-        return base;
+        return bases.get(current.get());
     }
 
     /**
@@ -112,7 +136,7 @@ public final class CaClient {
                 // named below
             }
         }
-        throw new WritException(Exit.NOT_A_WRIT_CA, base + " is not a writ CA: GET /v1/login-config answered "
+        throw new WritException(Exit.NOT_A_WRIT_CA, base() + " is not a writ CA: GET /v1/login-config answered "
                 + response.statusCode() + " (" + mediaType + ")");
     }
 
@@ -123,16 +147,8 @@ public final class CaClient {
 
     /** {@code GET /v1/krl}: the OpenSSH KRL of everything the CA revoked. */
     public byte[] krl() throws WritException {
-        HttpResponse<byte[]> response;
-        try {
-            response = Http.send(http, HttpRequest.newBuilder(base.resolve("/v1/krl")).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
-        }
+        HttpResponse<byte[]> response = exchange(HttpRequest.newBuilder(base().resolve("/v1/krl")).timeout(timeout).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             throw new CaRefusedException(response.statusCode(), "GET /v1/krl answered HTTP " + response.statusCode());
         }
@@ -244,15 +260,7 @@ public final class CaClient {
         parameters.put("until", until);
         HttpRequest request = authorized("/v1/audit/export" + query(parameters), idToken)
                 .header("Accept", EvidenceBundle.MEDIA_TYPE).GET().build();
-        HttpResponse<InputStream> response;
-        try {
-            response = Http.send(http, request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
-        }
+        HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             if (response.statusCode() / 100 != 2) {
                 checkClock(response);
@@ -266,7 +274,7 @@ public final class CaClient {
                 body.transferTo(out);
             }
         } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, "the CA at " + base + " broke off the export: " + e.getMessage(), e);
+            throw new WritException(Exit.CA_UNREACHABLE, "the CA at " + base() + " broke off the export: " + e.getMessage(), e);
         }
     }
 
@@ -297,7 +305,7 @@ public final class CaClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).header("Accept", "application/json");
+        return HttpRequest.newBuilder(base().resolve(path)).timeout(timeout).header("Accept", "application/json");
     }
 
     private HttpResponse<String> send(HttpRequest request) throws WritException {
@@ -315,14 +323,49 @@ public final class CaClient {
 
     /** The answer, whatever its status; no answer within the timeout is {@link Exit#CA_UNREACHABLE}. */
     private HttpResponse<String> exchange(HttpRequest request) throws WritException {
-        try {
-            return Http.send(http, request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", base, e, timeout), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base, e);
+        return exchange(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The answer of the replica that answered last, or, when it gives none or a 5xx, of the next
+     * that does: each replica at most once, all within the request's one timeout.
+     */
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) throws WritException {
+        Duration bound = request.timeout().orElse(timeout);
+        long deadline = System.nanoTime() + bound.toNanos();
+        int start = current.get();
+        IOException failure = null;
+        for (int tried = 0; tried < bases.size(); tried++) {
+            int index = (start + tried) % bases.size();
+            Duration left = Duration.ofNanos(deadline - System.nanoTime());
+            if (tried > 0 && left.compareTo(ENOUGH_FOR_ANOTHER) < 0) {
+                break;
+            }
+            boolean last = tried + 1 == bases.size();
+            try {
+                HttpResponse<T> response = Http.send(http, at(request, bases.get(index), tried == 0 ? bound : left), body);
+                if (response.statusCode() >= 500 && !last) {
+                    continue;
+                }
+                current.set(index);
+                return response;
+            } catch (IOException e) {
+                failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WritException(Exit.CA_UNREACHABLE, "interrupted while waiting for the CA at " + base(), e);
+            }
         }
+        Object where = bases.size() == 1 ? bases.get(0)
+                : bases.stream().map(URI::toString).collect(Collectors.joining(", "));
+        throw new WritException(Exit.CA_UNREACHABLE, Http.unanswered("the CA", where, failure, bound), failure);
+    }
+
+    /** The same request, made to the replica at {@code base} within {@code bound}. */
+    private static HttpRequest at(HttpRequest request, URI base, Duration bound) {
+        URI uri = request.uri();
+        String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        return HttpRequest.newBuilder(request, (name, value) -> true).uri(base.resolve(path)).timeout(bound).build();
     }
 
     private void checkClock(HttpResponse<?> response) throws WritException {
@@ -334,7 +377,7 @@ public final class CaClient {
         // the Date header has whole seconds; a second of rounding is not skew
         if (skew.abs().compareTo(MAX_SKEW.plusSeconds(1)) > 0) {
             throw new WritException(Exit.CLOCK_SKEW, "the local clock is " + Durations.format(skew.abs().withNanos(0))
-                    + (skew.isNegative() ? " behind" : " ahead of") + " the CA's clock (" + base + "); set the time"
+                    + (skew.isNegative() ? " behind" : " ahead of") + " the CA's clock (" + base() + "); set the time"
                     + " right (NTP) and try again");
         }
     }
@@ -360,7 +403,7 @@ public final class CaClient {
             }
             return value;
         } catch (IOException e) {
-            throw new WritException(Exit.CA_REFUSED, "the CA at " + base + " answered " + response.request().uri().getPath()
+            throw new WritException(Exit.CA_REFUSED, "the CA at " + base() + " answered " + response.request().uri().getPath()
                     + " with something that is not the expected JSON", e);
         }
     }

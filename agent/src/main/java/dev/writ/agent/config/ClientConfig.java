@@ -1,10 +1,12 @@
 package dev.writ.agent.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +20,7 @@ import java.util.List;
  * @param clientId the public OIDC client id of the CLI
  * @param scopes   the scopes to ask for
  * @param bastion  the bastion's {@code host:port}, or null
+ * @param caReplicas further URLs of the same CA (its other replicas), tried in turn when one gives no answer; may be empty
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClientConfig(
@@ -26,8 +29,10 @@ public record ClientConfig(
         @JsonProperty("issuer") String issuer,
         @JsonProperty("client_id") String clientId,
         @JsonProperty("scopes") List<String> scopes,
-        @JsonProperty("bastion") String bastion) {
+        @JsonProperty("bastion") String bastion,
+        @JsonProperty("ca_replicas") List<String> caReplicas) {
 
+    @JsonCreator
     public ClientConfig {
         ca = stripSlash(requireSecureUrl("ca", ca));
         issuer = requireSecureUrl("issuer", issuer);
@@ -41,10 +46,32 @@ public record ClientConfig(
         if (bastion != null && bastion.isBlank()) {
             bastion = null;
         }
+        List<String> replicas = new ArrayList<>();
+        for (String url : caReplicas == null ? List.<String>of() : caReplicas) {
+            String checked = stripSlash(requireSecureUrl("ca_replicas", url));
+            if (!checked.equals(ca) && !replicas.contains(checked)) {
+                replicas.add(checked);
+            }
+        }
+        caReplicas = replicas.isEmpty() ? null : List.copyOf(replicas);
+    }
+
+    public ClientConfig(String ca, String caBundle, String issuer, String clientId, List<String> scopes, String bastion) {
+        this(ca, caBundle, issuer, clientId, scopes, bastion, null);
     }
 
     public URI caUri() {
         return URI.create(ca);
+    }
+
+    /** The CA's URL, then its other replicas'. */
+    public List<URI> caUris() {
+        List<URI> all = new ArrayList<>();
+        all.add(caUri());
+        if (caReplicas != null) {
+            caReplicas.forEach(url -> all.add(URI.create(url)));
+        }
+        return all;
     }
 
     /**

@@ -24,9 +24,11 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -35,6 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The bastion's calls to the CA, over HTTPS (the CA's certificate verified against the system
  * trust store or the configured bundle), each carrying a fresh assertion from {@link BastionCredential}.
+ *
+ * <p>With several CA replicas, a call that cannot connect, times out or gets a 5xx answer is
+ * made again at the next replica, each replica at most once per call; the client sticks to the
+ * replica that answered last. A long-poll sync that loses its replica reconnects to another.
  */
 public final class CaClient {
 
@@ -45,12 +51,27 @@ public final class CaClient {
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final URI base;
+    /** Builds the request of one attempt, for one replica (a fresh assertion each time: they are single-use). */
+    private interface Request {
+        HttpRequest to(URI base) throws CaException;
+    }
+
+    private final List<URI> bases;
+    /** The replica that answered last: where every call starts. */
+    private final AtomicInteger current = new AtomicInteger();
     private final HttpClient http;
     private final BastionCredential credential;
 
     public CaClient(URI base, Path bundle, BastionCredential credential) throws IOException, GeneralSecurityException {
-        this.base = base;
+        this(List.of(base), bundle, credential);
+    }
+
+    /** {@code bases}: every CA replica's URL, the preferred first. */
+    public CaClient(List<URI> bases, Path bundle, BastionCredential credential) throws IOException, GeneralSecurityException {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("at least one CA URL is required");
+        }
+        this.bases = List.copyOf(bases);
         this.credential = credential;
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
         if (bundle != null) {
@@ -60,11 +81,11 @@ public final class CaClient {
     }
 
     public CaKeysResponse caKeys() throws CaException {
-        return json(send(get("/v1/ca", false)), CaKeysResponse.class);
+        return json(send(base -> get(base, "/v1/ca", false)), CaKeysResponse.class);
     }
 
     public byte[] krl() throws CaException {
-        return send(get("/v1/krl", false)).body();
+        return send(base -> get(base, "/v1/krl", false)).body();
     }
 
     /**
@@ -72,17 +93,16 @@ public final class CaClient {
      * {@code wait_seconds}, plus some slack) for what the CA has to say.
      */
     public BastionSync.Answer sync(BastionSync report) throws CaException {
-        HttpRequest request = HttpRequest.newBuilder(post("/v1/bastion/sync", report), (name, value) -> true)
-                .timeout(TIMEOUT.plusSeconds(report.waitSeconds())).build();
-        return json(send(request), BastionSync.Answer.class);
+        return json(send(base -> HttpRequest.newBuilder(post(base, "/v1/bastion/sync", report), (name, value) -> true)
+                .timeout(TIMEOUT.plusSeconds(report.waitSeconds())).build()), BastionSync.Answer.class);
     }
 
     public PolicyFiles policy() throws CaException {
-        return json(send(get("/v1/bastion/policy", true)), PolicyFiles.class);
+        return json(send(base -> get(base, "/v1/bastion/policy", true)), PolicyFiles.class);
     }
 
     public CertificateResponse hostCertificate(BastionHostCertRequest request) throws CaException {
-        return json(send(post("/v1/certs/bastion-host", request)), CertificateResponse.class);
+        return json(send(base -> post(base, "/v1/certs/bastion-host", request)), CertificateResponse.class);
     }
 
     /**
@@ -90,21 +110,40 @@ public final class CaClient {
      * not be reached or did not answer within {@link #TIMEOUT}, else the CA's status and detail.
      */
     public CompletableFuture<CertificateResponse> sessionCertificate(SessionCertRequest request) {
+        return sessionCertificate(request, current.get(), 0).thenApply(response -> {
+            try {
+                return json(checked(response), CertificateResponse.class);
+            } catch (CaException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** One attempt at replica {@code index}; on no answer or a 5xx, the next, until each was tried once. */
+    private CompletableFuture<HttpResponse<byte[]>> sessionCertificate(SessionCertRequest request, int index, int tried) {
+        URI base = bases.get(index % bases.size());
+        boolean last = tried + 1 >= bases.size();
         try {
-            return http.sendAsync(post("/v1/certs/session", request), HttpResponse.BodyHandlers.ofByteArray())
+            return http.sendAsync(post(base, "/v1/certs/session", request), HttpResponse.BodyHandlers.ofByteArray())
                     .orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .exceptionally(error -> {
+                    .handle((response, error) -> {
+                        if (error == null && (response.statusCode() < 500 || last)) {
+                            current.set(index % bases.size());
+                            return CompletableFuture.completedFuture(response);
+                        }
+                        if (error == null) {
+                            LOG.warn("the CA at {} answered {}; trying the next CA replica", base, response.statusCode());
+                            return sessionCertificate(request, index + 1, tried + 1);
+                        }
                         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                         LOG.warn("no session certificate: the CA at {} did not answer: {}", base, cause.toString());
-                        throw new CompletionException(new CaException(0, "the CA at " + base + " did not answer"));
-                    })
-                    .thenApply(response -> {
-                        try {
-                            return json(checked(response), CertificateResponse.class);
-                        } catch (CaException e) {
-                            throw new CompletionException(e);
+                        if (last) {
+                            return CompletableFuture.<HttpResponse<byte[]>>failedFuture(
+                                    new CaException(0, "the CA at " + base + " did not answer"));
                         }
-                    });
+                        return sessionCertificate(request, index + 1, tried + 1);
+                    })
+                    .thenCompose(next -> next);
         } catch (CaException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -115,17 +154,18 @@ public final class CaClient {
      * signature over it. Returns the digest the CA says it stored.
      */
     public String putRecording(String id, Path file, String sha256, String signature, Duration timeout) throws CaException {
-        HttpRequest request;
-        try {
-            request = HttpRequest.newBuilder(base.resolve(base.getPath() + "/v1/recordings/" + id)).timeout(timeout)
-                    .header("Content-Type", RecordingUpload.MEDIA_TYPE)
-                    .header(RecordingUpload.SHA256_HEADER, sha256)
-                    .header(RecordingUpload.SIGNATURE_HEADER, signature)
-                    .header("Authorization", "Bearer " + credential.assertion())
-                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
-        } catch (IOException e) {
-            throw new CaException(0, "cannot read " + file.getFileName() + ": " + e.getMessage());
-        }
+        Request request = base -> {
+            try {
+                return HttpRequest.newBuilder(base.resolve(base.getPath() + "/v1/recordings/" + id)).timeout(timeout)
+                        .header("Content-Type", RecordingUpload.MEDIA_TYPE)
+                        .header(RecordingUpload.SHA256_HEADER, sha256)
+                        .header(RecordingUpload.SIGNATURE_HEADER, signature)
+                        .header("Authorization", "Bearer " + credential.assertion())
+                        .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+            } catch (IOException e) {
+                throw new CaException(0, "cannot read " + file.getFileName() + ": " + e.getMessage());
+            }
+        };
         return json(send(request), JsonNode.class).path("sha256").asText("");
     }
 
@@ -134,10 +174,10 @@ public final class CaClient {
      * id once and says how many it already had.
      */
     public BastionAuditBatch.Answer auditBatch(BastionAuditBatch batch) throws CaException {
-        return json(send(post("/v1/audit/bastion/batch", batch)), BastionAuditBatch.Answer.class);
+        return json(send(base -> post(base, "/v1/audit/bastion/batch", batch)), BastionAuditBatch.Answer.class);
     }
 
-    private HttpRequest get(String path, boolean authenticated) {
+    private HttpRequest get(URI base, String path, boolean authenticated) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(base.getPath() + path)).timeout(TIMEOUT).GET();
         if (authenticated) {
             request.header("Authorization", "Bearer " + credential.assertion());
@@ -145,7 +185,7 @@ public final class CaClient {
         return request.build();
     }
 
-    private HttpRequest post(String path, Object body) throws CaException {
+    private HttpRequest post(URI base, String path, Object body) throws CaException {
         try {
             return HttpRequest.newBuilder(base.resolve(base.getPath() + path)).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
@@ -156,16 +196,37 @@ public final class CaClient {
         }
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws CaException {
-        try {
-            return checked(http.send(request, HttpResponse.BodyHandlers.ofByteArray()));
-        } catch (IOException e) {
-            throw new CaException(0, "the CA at " + base + " is unreachable: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CaException(0, "interrupted");
+    /**
+     * Makes the call at the replica that answered last, then at each other one in turn while the
+     * answer is none (refused, timed out) or a 5xx: at most one attempt per replica.
+     */
+    private HttpResponse<byte[]> send(Request request) throws CaException {
+        int start = current.get();
+        CaException failure = null;
+        for (int tried = 0; tried < bases.size(); tried++) {
+            int index = (start + tried) % bases.size();
+            URI base = bases.get(index);
+            boolean last = tried + 1 == bases.size();
+            try {
+                HttpResponse<byte[]> response = http.send(request.to(base), HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() >= 500 && !last) {
+                    LOG.warn("the CA at {} answered {}; trying the next CA replica", base, response.statusCode());
+                    continue;
+                }
+                current.set(index);
+                return checked(response);
+            } catch (IOException e) {
+                failure = new CaException(0, "the CA at " + base + " is unreachable: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " " + e.getMessage()));
+                if (!last) {
+                    LOG.warn("{}; trying the next CA replica", failure.getMessage());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CaException(0, "interrupted");
+            }
         }
+        throw failure;
     }
 
     private static HttpResponse<byte[]> checked(HttpResponse<byte[]> response) throws CaException {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +27,8 @@ import java.util.regex.Pattern;
  * @param key                    the bastion's own key (OpenSSH private key, Ed25519 or ECDSA P-256, mode 0600):
  *                               it signs the bastion's assertions to the CA
  * @param hostnames              the names clients use for the bastion, put in its host certificate
- * @param ca                     where the CA is, and how to verify its TLS certificate
+ * @param ca                     where the CA is ({@code url}, and {@code urls} for CA replicas: tried in turn, sticking
+ *                               to the last that answered), and how to verify its TLS certificate
  * @param targets                the machines behind the bastion: name, address, labels
  * @param dnsTargets             name patterns resolved in DNS (port 22) when no target is configured by that name
  * @param krl                    how often the revocation list is fetched, and how stale it may get
@@ -122,24 +124,52 @@ public record BastionConfig(
      * The CA.
      *
      * @param url    its base URL; {@code http://} only on loopback (assertions are bearer credentials)
+     * @param urls   further replicas' base URLs, tried in turn when one does not answer
      * @param bundle PEM file of certificates to trust for its TLS certificate; the system's trust store when absent
-     */
-    /**
-     * The CA.
-     *
      * @param keysRefresh how often the CA's keys (rotations) and the policy are fetched again; default 60s
      */
-    public record Ca(@JsonProperty("url") URI url, @JsonProperty("bundle") Path bundle,
+    public record Ca(@JsonProperty("url") URI url, @JsonProperty("urls") List<URI> urls, @JsonProperty("bundle") Path bundle,
                      @JsonProperty("keys_refresh") String keysRefresh) {
         public Ca {
             keysRefresh = keysRefresh == null ? "60s" : keysRefresh;
             Duration every = duration(keysRefresh, "ca.keys_refresh");
             require(!every.isNegative() && every.toMillis() >= 500, "ca.keys_refresh must be at least 500ms");
-            require(url != null && url.getHost() != null, "ca.url is required (e.g. https://ca.example.com)");
-            require("https".equals(url.getScheme()) || ("http".equals(url.getScheme()) && new Address(url.getHost(), 1).isLoopback()),
-                    "ca.url must be https:// (http:// only for a CA on loopback)");
-            String text = url.toString();
-            url = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            require(url != null || (urls != null && !urls.isEmpty()),
+                    "ca.url is required (e.g. https://ca.example.com), or ca.urls, one per CA replica");
+            List<URI> all = new ArrayList<>();
+            if (url != null) {
+                all.add(url);
+            }
+            if (urls != null) {
+                all.addAll(urls);
+            }
+            List<URI> checked = new ArrayList<>();
+            for (URI u : all) {
+                require(u != null && u.getHost() != null, "ca.url and ca.urls must be URLs (e.g. https://ca.example.com)");
+                require("https".equals(u.getScheme()) || ("http".equals(u.getScheme()) && new Address(u.getHost(), 1).isLoopback()),
+                        "ca.url must be https:// (http:// only for a CA on loopback)");
+                String text = u.toString();
+                URI trimmed = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+                if (!checked.contains(trimmed)) {
+                    checked.add(trimmed);
+                }
+            }
+            require(checked.size() <= 8, "ca.urls: at most 8 CA replicas");
+            url = checked.get(0);
+            urls = List.copyOf(checked);
+        }
+
+        public Ca(URI url, Path bundle) {
+            this(url, null, bundle, null);
+        }
+
+        public Ca(URI url, Path bundle, String keysRefresh) {
+            this(url, null, bundle, keysRefresh);
+        }
+
+        /** Every CA replica's URL, {@link #url()} first. */
+        public List<URI> all() {
+            return urls;
         }
 
         public Duration keysRefreshInterval() {
@@ -355,7 +385,7 @@ public record BastionConfig(
     /** Returns a copy whose relative paths are resolved against {@code base}. */
     public BastionConfig resolvedAgainst(Path base) {
         return new BastionConfig(listen, name, base.resolve(key).normalize(), hostnames,
-                new Ca(ca.url(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize(), ca.keysRefresh()),
+                new Ca(ca.url(), ca.urls(), ca.bundle() == null ? null : base.resolve(ca.bundle()).normalize(), ca.keysRefresh()),
                 targets, dnsTargets, krl, metrics, maxSessionsPerIdentity, logFormat, recordings.resolvedAgainst(base),
                 audit.resolvedAgainst(base), loginRateLimits);
     }

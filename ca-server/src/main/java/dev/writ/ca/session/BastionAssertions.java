@@ -7,6 +7,8 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.writ.ca.RequestRefused;
+import dev.writ.ca.store.AssertionIds;
+import dev.writ.ca.store.StoreException;
 import dev.writ.ca.token.EdDsaVerifier;
 import dev.writ.protocol.api.BastionAssertion;
 import java.security.GeneralSecurityException;
@@ -27,7 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Verifies the short-lived JWT a bastion sends with every call (see {@link BastionAssertion}):
  * signature by the key its registration names, {@code iss = sub =} its name, our audience, a
- * lifetime of at most 60 s with bounded skew, and a {@code jti} never seen before.
+ * lifetime of at most 60 s with bounded skew, and a {@code jti} never seen before: in this process
+ * ({@link #BastionAssertions(List, Clock)}), or by any replica on the store
+ * ({@link #BastionAssertions(List, Clock, AssertionIds)}).
  */
 public final class BastionAssertions {
 
@@ -38,14 +42,23 @@ public final class BastionAssertions {
 
     private final Map<String, Registered> bastions = new LinkedHashMap<>();
     private final Clock clock;
-    /** jti → when it stops mattering; an assertion cannot be replayed before it expires. */
+    /** jti → when it stops mattering; an assertion cannot be replayed before it expires. Without a store only. */
     private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+    /** The store's table of used ids, shared by the replicas; null to remember them in memory. */
+    private final AssertionIds used;
 
     private record Registered(BastionRegistration registration, JWSAlgorithm algorithm, JWSVerifier verifier) {
     }
 
+    /** Remembers used ids in this process only: for a single CA without a store (tests, a bastion's test double). */
     public BastionAssertions(List<BastionRegistration> registrations, Clock clock) {
+        this(registrations, clock, null);
+    }
+
+    /** Remembers used ids in the store, so that an id used at one replica is refused at every other. */
+    public BastionAssertions(List<BastionRegistration> registrations, Clock clock, AssertionIds used) {
         this.clock = clock;
+        this.used = used;
         for (BastionRegistration registration : registrations) {
             bastions.put(registration.name(), register(registration));
         }
@@ -108,6 +121,18 @@ public final class BastionAssertions {
         String jti = claims.getJWTID();
         if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) {
             throw refused("jti is required");
+        }
+        if (used != null) {
+            boolean first;
+            try {
+                first = used.firstUse(name, jti, expires.plus(SKEW), now);
+            } catch (StoreException e) {
+                throw RequestRefused.unavailable("store_unavailable", "cannot check the assertion's jti: the store is unavailable");
+            }
+            if (!first) {
+                throw refused("assertion replayed (jti already used)");
+            }
+            return;
         }
         forgetExpired(now);
         if (seen.size() >= MAX_REMEMBERED) {

@@ -25,8 +25,15 @@ public record BastionServices(BastionAssertions assertions, SessionCertificateSe
     public static BastionServices create(CaConfig config, CaKeyRing keys, Store store, Revocations revocations, PolicyReloader policy,
                                          CertificateSigner signer, CaMetrics metrics, Clock clock) throws IOException {
         var presented = new PresentedCertificates(keys, store, revocations, clock);
-        LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock);
-        return new BastionServices(new BastionAssertions(config.bastions(), clock),
+        ReplicaEvents replicas = new ReplicaEvents(store.clusterEvents(), clock);
+        LiveSessions live = new LiveSessions(() -> krlVersion(revocations), store, clock, replicas);
+        try {
+            replicas.start(live::applyReplicaEvent);
+        } catch (StoreException e) {
+            live.close();
+            throw new IOException("cannot read what the other CA replicas said: " + e.getMessage(), e);
+        }
+        return new BastionServices(new BastionAssertions(config.bastions(), clock, store.assertionIds()),
                 new SessionCertificateService(presented, policy, signer, store, clock, metrics),
                 new BastionHostCertificateService(signer, store, clock, metrics),
                 new BastionAudit(store, live, clock), revocations, policy::files, live);

@@ -1,5 +1,8 @@
 package dev.writ.ca.session;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.writ.ca.RequestRefused;
 import dev.writ.ca.store.AuditEvent;
 import dev.writ.ca.store.Store;
@@ -36,7 +39,10 @@ import java.util.regex.Pattern;
  * replaces what the CA believes of that bastion (a crash loses no ended event: the next report
  * simply lacks the session). A bastion that stopped syncing is no longer listed.
  *
- * <p>All of it is in memory: after a CA restart every bastion's next sync tells it again.
+ * <p>All of it is in memory: after a CA restart every bastion's next sync tells it again. With
+ * several CA replicas on one database, each replica tells the others ({@link ReplicaEvents}) of
+ * every report, started and ended event and admin's end it receives, so that each lists every
+ * bastion's sessions and an end asked at one replica reaches the bastion syncing at another.
  */
 public final class LiveSessions implements AutoCloseable {
 
@@ -55,6 +61,8 @@ public final class LiveSessions implements AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern PRINTABLE = Pattern.compile("[\\x20-\\x7e\\p{L}\\p{N}\\p{P}\\p{Zs}]+");
     private static final long KRL_CHECK_MILLIS = 250;
+    private static final ObjectMapper EVENTS = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** What the CA knows of one bastion. Guarded by the enclosing instance. */
     private static final class Bastion {
@@ -71,6 +79,8 @@ public final class LiveSessions implements AutoCloseable {
     }
 
     private final Map<String, Bastion> bastions = new HashMap<>();
+    /** The other replicas on the store; null for a CA alone. */
+    private final ReplicaEvents replicas;
     private final LongSupplier krlVersion;
     private final Store store;
     private final Clock clock;
@@ -78,6 +88,12 @@ public final class LiveSessions implements AutoCloseable {
     private long lastKrlVersion;
 
     public LiveSessions(LongSupplier krlVersion, Store store, Clock clock) {
+        this(krlVersion, store, clock, null);
+    }
+
+    /** With {@code replicas}, tells the other CA replicas what it learns; {@link #applyReplicaEvent} takes in theirs. */
+    public LiveSessions(LongSupplier krlVersion, Store store, Clock clock, ReplicaEvents replicas) {
+        this.replicas = replicas;
         this.krlVersion = krlVersion;
         this.store = store;
         this.clock = clock;
@@ -95,7 +111,18 @@ public final class LiveSessions implements AutoCloseable {
      * A bastion's report. The answer completes at once when the bastion's KRL is behind or one of
      * its sessions is to end, else when that happens, else after {@code wait} (at most {@link #MAX_WAIT}).
      */
-    public synchronized CompletableFuture<BastionSync.Answer> sync(String bastionName, BastionSync report) {
+    public CompletableFuture<BastionSync.Answer> sync(String bastionName, BastionSync report) {
+        if (replicas != null) {
+            Map<String, Object> payload = new LinkedHashMap<>();
+            payload.put("bastion", bastionName);
+            payload.put("krl_version", report.krlVersion());
+            payload.put("sessions", report.sessions());
+            replicas.publish("bastion.sync", payload);
+        }
+        return syncHere(bastionName, report);
+    }
+
+    private synchronized CompletableFuture<BastionSync.Answer> syncHere(String bastionName, BastionSync report) {
         Bastion bastion = bastions.computeIfAbsent(bastionName, name -> new Bastion());
         Instant now = clock.instant();
         replace(bastion, bastionName, report.sessions(), now);
@@ -122,7 +149,14 @@ public final class LiveSessions implements AutoCloseable {
     }
 
     /** A {@code session.started} event from a bastion: listed now, not only at its next sync. */
-    public synchronized void started(String bastionName, LiveSession session) {
+    public void started(String bastionName, LiveSession session) {
+        if (replicas != null) {
+            replicas.publish("session.started", Map.of("bastion", bastionName, "session", session));
+        }
+        startedHere(bastionName, session);
+    }
+
+    private synchronized void startedHere(String bastionName, LiveSession session) {
         Bastion bastion = bastions.computeIfAbsent(bastionName, name -> new Bastion());
         forgetOldEvents(bastion, clock.instant());
         if (!bastion.endedByEvent.containsKey(session.id())) {
@@ -132,7 +166,14 @@ public final class LiveSessions implements AutoCloseable {
     }
 
     /** A {@code session.ended} event from a bastion. */
-    public synchronized void ended(String bastionName, String sessionId) {
+    public void ended(String bastionName, String sessionId) {
+        if (replicas != null) {
+            replicas.publish("session.ended", Map.of("bastion", bastionName, "session_id", sessionId));
+        }
+        endedHere(bastionName, sessionId);
+    }
+
+    private synchronized void endedHere(String bastionName, String sessionId) {
         Bastion bastion = bastions.computeIfAbsent(bastionName, name -> new Bastion());
         forgetOldEvents(bastion, clock.instant());
         bastion.endedByEvent.put(sessionId, clock.instant());
@@ -195,6 +236,10 @@ public final class LiveSessions implements AutoCloseable {
         details.put("reason", why);
         store.audit(new AuditEvent(clock.instant(), END_EVENT, admin.name(), AuditEvent.Outcome.ok, client, details));
         CompletableFuture<Boolean> confirmed = end(sessionId, admin.name(), why);
+        if (replicas != null) {
+            replicas.publish("session.end", Map.of("bastion", session.bastion(), "session_id", session.id(),
+                    "by", admin.name(), "reason", why));
+        }
         return (confirmed == null ? CompletableFuture.completedFuture(true) : confirmed)
                 .thenApply(ended -> new SessionEnding(session, ended, why));
     }
@@ -244,10 +289,61 @@ public final class LiveSessions implements AutoCloseable {
         return confirmed.copy().completeOnTimeout(false, CONFIRMATION.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * What another replica learned ({@link ReplicaEvents}): a bastion's report, a session started
+     * or ended, or an admin's end of a session, which wakes the bastion's sync if it is held here.
+     */
+    public synchronized void applyReplicaEvent(String kind, JsonNode payload, Instant at) {
+        String name = payload.path("bastion").asText();
+        if (name.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Bastion bastion = bastions.computeIfAbsent(name, n -> new Bastion());
+        switch (kind) {
+            case "bastion.sync" -> {
+                replace(bastion, name, List.of(EVENTS.convertValue(payload.path("sessions"), LiveSession[].class)), now);
+                Instant seen = at.isAfter(now) ? now : at;
+                if (bastion.lastSync == null || bastion.lastSync.isBefore(seen)) {
+                    bastion.lastSync = seen;
+                }
+            }
+            case "session.started" -> {
+                forgetOldEvents(bastion, now);
+                LiveSession session = EVENTS.convertValue(payload.path("session"), LiveSession.class);
+                if (session.id() != null && !bastion.endedByEvent.containsKey(session.id())) {
+                    bastion.sessions.put(session.id(), session.at(name));
+                    bastion.startedByEvent.put(session.id(), now);
+                }
+            }
+            case "session.ended" -> {
+                String id = payload.path("session_id").asText();
+                forgetOldEvents(bastion, now);
+                bastion.endedByEvent.put(id, now);
+                bastion.startedByEvent.remove(id);
+                gone(bastion, id);
+            }
+            case "session.end" -> {
+                String id = payload.path("session_id").asText();
+                if (bastion.sessions.containsKey(id)) {
+                    bastion.ending.put(id, new BastionSync.SessionEnd(id, payload.path("by").asText(),
+                            payload.path("reason").asText()));
+                    if (bastion.waiting != null) {
+                        wake(bastion, bastion.waiting);
+                    }
+                }
+            }
+            default -> { } // written by a newer replica: not for this one
+        }
+    }
+
     /** Stops the timers. Held syncs are not answered: the HTTP server stopped first and dropped them. */
     @Override
     public synchronized void close() {
         timer.shutdownNow();
+        if (replicas != null) {
+            replicas.close();
+        }
     }
 
     /** Events older than {@link #EVENT_WEIGHT} no longer outweigh reports: forgotten. */

@@ -59,6 +59,9 @@ public final class Store implements AutoCloseable {
     private final Recordings recordings;
     private final RevocationTable revocations;
     private final CheckpointTable checkpoints;
+    private final AssertionIds assertionIds;
+    private final WebhookOutbox webhookOutbox;
+    private final ClusterEvents clusterEvents;
 
     /** Statements of the writer thread, prepared once on its connection. */
     private final PreparedStatement insertCertificate;
@@ -89,6 +92,9 @@ public final class Store implements AutoCloseable {
         this.recordings = new Recordings(this, recordingsConnection);
         this.revocations = new RevocationTable(this, readConnection);
         this.checkpoints = new CheckpointTable(this, readConnection);
+        this.assertionIds = new AssertionIds(this);
+        this.webhookOutbox = new WebhookOutbox(this, readConnection);
+        this.clusterEvents = new ClusterEvents(this, readConnection);
     }
 
     /** Opens (creating and migrating when needed) the SQLite database at {@code file}. */
@@ -225,6 +231,21 @@ public final class Store implements AutoCloseable {
     /** Signed checkpoints of the audit chain. */
     public CheckpointTable checkpoints() {
         return checkpoints;
+    }
+
+    /** The ids of accepted bastion assertions, single-use across replicas. */
+    public AssertionIds assertionIds() {
+        return assertionIds;
+    }
+
+    /** Webhook deliveries waiting to be made. */
+    public WebhookOutbox webhookOutbox() {
+        return webhookOutbox;
+    }
+
+    /** What replicas on this database tell each other. */
+    public ClusterEvents clusterEvents() {
+        return clusterEvents;
     }
 
     /** Runs {@code work} in the writer's next transaction and returns its result once committed. */

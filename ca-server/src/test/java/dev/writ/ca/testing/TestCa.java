@@ -135,6 +135,17 @@ public final class TestCa implements AutoCloseable {
         return new TestCa(dir, Main.start(ConfigLoader.load(configFile), clock, GrantEndedListener.NONE));
     }
 
+    /**
+     * Starts another replica of the CA that {@code dir} holds: the same config, database and keys,
+     * on a port of its own, as a second CA process on a shared database would.
+     */
+    public static TestCa replica(Path dir, Clock clock) throws Exception {
+        Path configFile = dir.resolve("ca.yaml");
+        Path replicaFile = Files.createTempFile(dir, "ca-replica-", ".yaml");
+        Files.writeString(replicaFile, Files.readString(configFile).replaceFirst("(?m)^listen: .*$", "listen: 127.0.0.1:0"));
+        return new TestCa(dir, Main.start(ConfigLoader.load(replicaFile), clock, GrantEndedListener.NONE));
+    }
+
     public int port() {
         return server.port();
     }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.writ.ca.config.CaConfig.Webhook;
 import dev.writ.ca.metrics.CaMetrics;
+import dev.writ.ca.store.Store;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WebhooksTest {
 
@@ -31,9 +34,13 @@ class WebhooksTest {
     final List<String> received = new CopyOnWriteArrayList<>();
     final CaMetrics metrics = new CaMetrics();
     Webhooks webhooks;
+    @TempDir
+    Path dir;
+    Store store;
 
     @BeforeEach
     void start() throws Exception {
+        store = Store.openSqlite(dir.resolve("writ.db"), nanos -> { });
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/hook", exchange -> {
             attempts.incrementAndGet();
@@ -55,6 +62,7 @@ class WebhooksTest {
             webhooks.close();
         }
         server.stop(0);
+        store.close();
     }
 
     Webhook hook(List<String> events, int maxAttempts) {
@@ -62,7 +70,11 @@ class WebhooksTest {
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        await(condition, Duration.ofSeconds(10));
+    }
+
+    static void await(BooleanSupplier condition, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "timed out");
             Thread.sleep(10);
@@ -72,7 +84,7 @@ class WebhooksTest {
     @Test
     void retriesWithBackoffUntilTheReceiverAccepts() throws Exception {
         failuresLeft.set(2);
-        webhooks = new Webhooks(List.of(hook(null, 5)), FAST, metrics);
+        webhooks = new Webhooks(List.of(hook(null, 5)), FAST, metrics, store.webhookOutbox());
         webhooks.publish("break_glass", Map.of("event", "break_glass"));
         await(() -> received.size() == 1);
         assertEquals("break_glass {\"event\":\"break_glass\"}", received.get(0));
@@ -84,7 +96,7 @@ class WebhooksTest {
     @Test
     void givesUpAfterMaxAttempts() throws Exception {
         failuresLeft.set(100);
-        webhooks = new Webhooks(List.of(hook(null, 3)), FAST, metrics);
+        webhooks = new Webhooks(List.of(hook(null, 3)), FAST, metrics, store.webhookOutbox());
         webhooks.publish("request.created", Map.of());
         await(() -> webhooks.pending() == 0);
         assertEquals(3, attempts.get());
@@ -93,7 +105,7 @@ class WebhooksTest {
 
     @Test
     void sendsOnlyTheEventsAReceiverSubscribedTo() throws Exception {
-        webhooks = new Webhooks(List.of(hook(List.of("request.denied"), 1)), FAST, metrics);
+        webhooks = new Webhooks(List.of(hook(List.of("request.denied"), 1)), FAST, metrics, store.webhookOutbox());
         webhooks.publish("request.created", Map.of("n", 1));
         webhooks.publish("request.denied", Map.of("n", 2));
         await(() -> received.size() == 1);
@@ -106,7 +118,7 @@ class WebhooksTest {
         failuresLeft.set(1000);
         Webhooks.Settings tiny = new Webhooks.Settings(2, Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(2));
-        webhooks = new Webhooks(List.of(hook(null, 5)), tiny, metrics);
+        webhooks = new Webhooks(List.of(hook(null, 5)), tiny, metrics, store.webhookOutbox());
         long started = System.nanoTime();
         for (int i = 0; i < 10; i++) {
             webhooks.publish("request.created", Map.of("n", i));
@@ -119,7 +131,7 @@ class WebhooksTest {
     @Test
     void backsOffExponentiallyUpToTheMaximum() {
         webhooks = new Webhooks(List.of(), new Webhooks.Settings(1, Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(1)), metrics);
+                Duration.ofSeconds(1)), metrics, store.webhookOutbox());
         assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8),
                 Duration.ofSeconds(10)), List.of(webhooks.backoff(1), webhooks.backoff(2), webhooks.backoff(3),
                 webhooks.backoff(4), webhooks.backoff(5)));
