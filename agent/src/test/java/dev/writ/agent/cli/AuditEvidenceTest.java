@@ -116,12 +116,12 @@ class AuditEvidenceTest {
 
             assertEquals(0, result.exit(), result.toString());
             Matcher m = Pattern.compile("audit key (\\S+) \\(compare it with the fingerprint obtained from the CA's operator\\)\n"
-                    + "bundle intact: events 1 to (\\d+) \\((\\d+) events\\), (\\d+) signed checkpoints, the newest at \\S+\n")
+                    + "bundle intact: events 1 to (\\d+) \\((\\d+) events\\), (\\d+) signed checkpoints?, the newest at \\S+\n")
                     .matcher(result.out());
             assertTrue(m.matches(), result.out());
             assertEquals(keyId, m.group(1));
             assertEquals(m.group(2), m.group(3));
-            assertTrue(Long.parseLong(m.group(4)) >= 2, result.out());
+            assertTrue(Long.parseLong(m.group(4)) >= 1, result.out());
         }
 
         @Test
