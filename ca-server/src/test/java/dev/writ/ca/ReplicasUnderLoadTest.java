@@ -29,7 +29,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +100,6 @@ class ReplicasUnderLoadTest {
     }
 
     // what clients were told, and where
-    final Map<String, String> issuedBy = new ConcurrentHashMap<>();
     final List<String> serialsReceived = new CopyOnWriteArrayList<>();
     final Set<String> revokedAcknowledged = ConcurrentHashMap.newKeySet();
     final Map<String, String> approvedAcknowledged = new ConcurrentHashMap<>();
@@ -294,8 +292,8 @@ class ReplicasUnderLoadTest {
         }
 
         // every acknowledged recording reads back and verifies through the replica that did not take it
-        Map<String, Auditor> auditors = new HashMap<>(Map.of("a", new Auditor(replicaB2.url(), auditor),
-                "b", new Auditor(replicaA.url(), auditor)));
+        Map<String, Auditor> auditors = Map.of("a", new Auditor(replicaB2.url(), auditor),
+                "b", new Auditor(replicaA.url(), auditor));
         for (Map.Entry<String, byte[]> recording : recordings.entrySet()) {
             Auditor other = auditors.get(recordingStoredBy.get(recording.getKey()));
             HttpResponse<byte[]> download = other.download(recording.getKey());
@@ -328,7 +326,6 @@ class ReplicasUnderLoadTest {
             }
             String serial = field(issued, "serial");
             serialsReceived.add(serial);
-            issuedBy.put(serial, replica.name());
             count(replica.name(), "certificate", 1);
             if (i % 4 == 3) {
                 Replica other = pick(replicas, worker + i + 1);
@@ -388,7 +385,6 @@ class ReplicasUnderLoadTest {
                 } else if (issued != null) {
                     String serial = field(issued, "serial");
                     serialsReceived.add(serial);
-                    issuedBy.put(serial, other.name());
                 }
             }
         }
