@@ -139,7 +139,7 @@ public final class Main implements Callable<Integer> {
         var revocations = new RevocationService(store, access, keys, clock);
         Revocations revoked;
         try {
-            revoked = Revocations.open(store, keys, clock);
+            revoked = Revocations.open(store, keys);
         } catch (StoreException e) {
             access.close();
             webhooks.close();

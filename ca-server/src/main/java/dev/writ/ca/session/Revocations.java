@@ -9,7 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,22 +29,20 @@ public final class Revocations implements AutoCloseable {
 
     private final Connection connection;
     private final CaKeyRing keys;
-    private final Clock clock;
     private long cachedVersion = -1;
     private List<PublicKey> cachedKeys = List.of();
     private Krl cached;
     private Krl recent;
     private long recentAt;
 
-    private Revocations(Connection connection, CaKeyRing keys, Clock clock) {
+    private Revocations(Connection connection, CaKeyRing keys) {
         this.connection = connection;
         this.keys = keys;
-        this.clock = clock;
     }
 
     /** Reads on a read-only connection of its own to the store's database (the store created and migrated it). */
-    public static Revocations open(Store store, CaKeyRing keys, Clock clock) throws StoreException {
-        return new Revocations(store.openReadOnly(), keys, clock);
+    public static Revocations open(Store store, CaKeyRing keys) throws StoreException {
+        return new Revocations(store.openReadOnly(), keys);
     }
 
     /** Whether the certificate with this serial, key id or key fingerprint was revoked. */
@@ -102,13 +100,21 @@ public final class Revocations implements AutoCloseable {
         }
     }
 
+    /**
+     * The KRL of revocations 1 to {@code version}, a function of those rows alone: its date is the
+     * newest one's, so that every replica serves the same bytes for the same version.
+     */
     private Krl build(long version) throws SQLException {
         Set<Long> serials = new HashSet<>();
         Set<String> keyIds = new TreeSet<>();
         Set<String> fingerprints = new TreeSet<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT serial, key_id, key_fingerprint FROM revocations");
-             ResultSet rs = select.executeQuery()) {
+        long newest = 0;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT serial, key_id, key_fingerprint, revoked_at FROM revocations WHERE id <= ?")) {
+            select.setLong(1, version);
+            ResultSet rs = select.executeQuery();
             while (rs.next()) {
+                newest = Math.max(newest, rs.getLong(4));
                 long serial = rs.getLong(1);
                 if (!rs.wasNull() && serial != 0) {
                     serials.add(serial);
@@ -126,7 +132,7 @@ public final class Revocations implements AutoCloseable {
             keys.allTrusted().forEach((PublicKey ca) ->
                     sections.add(new Krl.CertificateRevocations(ca, new TreeSet<>(serials), new TreeSet<>(keyIds))));
         }
-        return new Krl(version, clock.instant(), "writ CA revocations", sections, fingerprints);
+        return new Krl(version, Instant.ofEpochMilli(newest), "writ CA revocations", sections, fingerprints);
     }
 
     @Override

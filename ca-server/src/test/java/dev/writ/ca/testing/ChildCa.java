@@ -47,7 +47,14 @@ public final class ChildCa implements AutoCloseable {
                   - url: %s
                     audience: writ
                 """.formatted(issuerUrl) + extraConfig);
-        Path log = dir.resolve("ca.log");
+        return start(config, dir.resolve("ca.log"), maxHeap);
+    }
+
+    /**
+     * Starts a CA with {@code maxHeap} from the config file {@code config} as it stands (e.g. one
+     * replica of several sharing a database), its output in {@code log}.
+     */
+    public static ChildCa start(Path config, Path log, String maxHeap) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
                 "dev.writ.ca.Main", "--config", config.toString()));
@@ -77,6 +84,14 @@ public final class ChildCa implements AutoCloseable {
 
     public String log() throws IOException {
         return Files.readString(log);
+    }
+
+    /** Kills the CA as {@code kill -9} does (SIGKILL: no shutdown hook, no clean close) and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the CA did not die within 30 s of SIGKILL");
+        }
     }
 
     /** The most resident memory the process has had (VmHWM), in MiB; -1 where /proc does not say. */
