@@ -204,10 +204,10 @@ const App = (() => {
     if (known && known.hits.length) {
       hitList.append(el('li', { class: 'caption' }, 'Hits for “' + known.query + '”:'));
       known.hits.forEach(hit => hitList.append(el('li', {},
-        el('button', { type: 'button', class: 'hit', onclick: () => player.seek(hit.offset) }, offset(hit.offset)), ' ',
+        el('button', { type: 'button', class: 'hit', onclick: () => player.seekHit(hit.offset) }, offset(hit.offset)), ' ',
         el('code', {}, marked(hit.snippet, known.query)))));
     }
-    await player.seek(params.has('t') ? Number(params.get('t')) : 0);
+    await player.seekHit(params.has('t') ? Number(params.get('t')) : 0);
     screen.dataset.ready = 'true';
   }
 

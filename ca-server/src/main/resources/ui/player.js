@@ -80,6 +80,23 @@ class WritPlayer {
     return this.written();
   }
 
+  /**
+   * Shows the terminal at a search hit's time: the index keeps a line's time rounded to the
+   * millisecond, so every event that rounds to {@code offset}'s millisecond or earlier is on
+   * screen (an output at 4.688459 s belongs to a hit at 4.688 s).
+   */
+  seekHit(offset) {
+    const ms = Math.round(offset * 1000);
+    let target = offset;
+    for (const event of this.events) {
+      if (Math.round(event.time * 1000) > ms) {
+        break;
+      }
+      target = Math.max(target, event.time);
+    }
+    return this.seek(target);
+  }
+
   /** Resolves when every write so far is on screen. */
   written() {
     return new Promise(resolve => this.term.write('', resolve));

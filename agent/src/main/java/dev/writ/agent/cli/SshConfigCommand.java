@@ -31,8 +31,9 @@ public final class SshConfigCommand implements Callable<Integer> {
     @Option(names = "--install", description = "Write the block into ~/.ssh/config between '" + BEGIN + "' and '" + END + "'.")
     boolean install;
 
-    @Option(names = "--hosts", paramLabel = "PATTERN", defaultValue = "*",
-            description = "The ssh Host pattern that goes through writ (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hosts", paramLabel = "PATTERNS",
+            description = "The ssh Host patterns that go through writ, separated by spaces (default: the targets the CA names;"
+                    + " '*' when it names none and there is no bastion).")
     String hosts;
 
     private final Client client;
@@ -44,6 +45,8 @@ public final class SshConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() throws WritException {
         ClientConfig config = client.config();
+        String routed = RoutedHosts.choose(hosts, config.bastion() != null,
+                () -> client.ca(Http.REQUEST_TIMEOUT).loginConfig().targets(), config.ca());
         String knownHosts = client.ca(Http.REQUEST_TIMEOUT).knownHosts();
         Path knownHostsFile = client.files().knownHosts();
         try {
@@ -52,7 +55,7 @@ public final class SshConfigCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new WritException(Exit.LOCAL_FILES, "cannot write " + knownHostsFile + ": " + e.getMessage(), e);
         }
-        String block = block(config, client.files().agentSocket(), knownHostsFile, client.env().home(), hosts);
+        String block = block(config, client.files().agentSocket(), knownHostsFile, client.env().home(), routed);
         if (!install) {
             client.env().out().print(block);
             return Exit.OK.code();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.writ.agent.Exit;
+import dev.writ.agent.WritException;
 import dev.writ.agent.testing.MockIdp;
 import dev.writ.agent.testing.Policies;
 import dev.writ.agent.testing.TestEnv;
@@ -14,6 +16,7 @@ import dev.writ.ca.testing.TestCa;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 class SshConfigTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Engineers reach {@code *.example.com} by name and others by label; {@code login.targets} names {@code demo}. */
+    static final String ROUTED_POLICY = Policies.ENGINEERS + """
+                targets:
+                  - hosts: ["*.example.com"]
+                  - labels: { env: dev }
+            """;
 
     @TempDir
     static Path shared;
@@ -38,7 +48,10 @@ class SshConfigTest {
     @BeforeAll
     static void start() throws Exception {
         idp = MockIdp.alice();
-        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), Policies.ENGINEERS);
+        ca = TestCa.start(shared.resolve("ca"), idp.issuerUrl(), ROUTED_POLICY, Clock.systemUTC(), """
+                login:
+                  targets: [demo]
+                """);
     }
 
     @AfterAll
@@ -76,7 +89,7 @@ class SshConfigTest {
         assertEquals("""
                 # BEGIN writ
                 # Written by writ for the CA at %s; writ config --install rewrites it.
-                Host *
+                Host *.example.com demo
                     IdentityAgent %s
                     UserKnownHostsFile %s %s/.ssh/known_hosts
                 # END writ
@@ -136,6 +149,58 @@ class SshConfigTest {
         assertEquals(0, result.exit(), result.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig.getParent())));
+    }
+
+    @Test
+    void routesOnlyTheTargetsTheCaNamesThroughTheBastion() throws Exception {
+        bastion("bastion.example.com:2222");
+        Path sshConfig = env.home().resolve(".ssh/config");
+        Files.createDirectories(sshConfig.getParent());
+        Files.writeString(sshConfig, "Host github.com\n    User git\n");
+
+        Result result = env.run("config", "--install");
+        String loginConfig = ca.get("/v1/login-config").body();
+
+        assertEquals(0, result.exit(), result.toString());
+        assertTrue(JSON.readTree(loginConfig).get("targets").toString().equals("[\"*.example.com\",\"demo\"]"), loginConfig);
+        for (String served : List.of("demo", "web01.example.com")) {
+            String seen = sshSees(sshConfig, served);
+            assertTrue(seen.contains("\nproxyjump bastion.example.com\n"), served + ": " + seen);
+            assertTrue(seen.contains("\nidentityagent " + env.agentSocket() + "\n"), served + ": " + seen);
+        }
+        for (String other : List.of("github.com", "example.org", "demo.example.org")) {
+            String seen = sshSees(sshConfig, other);
+            assertTrue(!seen.contains("\nproxyjump "), other + " is left alone: " + seen);
+            assertTrue(!seen.contains("\nidentityagent " + env.agentSocket()), other + " is left alone: " + seen);
+        }
+        assertTrue(sshSees(sshConfig, "github.com").contains("\nuser git\n"));
+    }
+
+    @Test
+    void hostsGivenOnTheCommandLineReplaceTheCasTargets() throws Exception {
+        bastion("bastion.example.com");
+        Result given = env.run("config", "--hosts", "db?.internal !db9.internal");
+        Result bad = env.run("config", "--hosts", "db1 ProxyCommand=x");
+        Path block = Files.writeString(dir.resolve("block"), given.out());
+
+        assertEquals(0, given.exit(), given.toString());
+        assertTrue(sshSees(block, "db1.internal").contains("\nproxyjump bastion.example.com\n"));
+        assertTrue(!sshSees(block, "db9.internal").contains("\nproxyjump "));
+        assertTrue(!sshSees(block, "web01.example.com").contains("\nproxyjump "));
+        assertEquals(2, bad.exit(), bad.toString());
+        assertEquals("", bad.out());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("ProxyCommand=x is not a host name or pattern"), bad.err());
+    }
+
+    @Test
+    void aBastionWithoutNamedTargetsAsksForHosts() throws Exception {
+        WritException none = org.junit.jupiter.api.Assertions.assertThrows(WritException.class,
+                () -> RoutedHosts.choose(null, true, List::of, "https://ca.example.com"));
+        assertEquals(Exit.USAGE, none.exit());
+        assertTrue(none.getMessage().contains("names no targets"), none.getMessage());
+        assertEquals("*", RoutedHosts.choose(null, false, List::of, "https://ca.example.com"), "direct access keeps every host");
+        assertEquals("a b?", RoutedHosts.choose(null, true, () -> List.of("a", "b?", "bad word"), "https://ca.example.com"));
     }
 
     @Test

@@ -91,12 +91,21 @@ public record CaConfig(
      * @param scopes   scopes to ask for (default: openid, email, profile, offline_access)
      */
     public record Login(@JsonProperty("issuer") String issuer, @JsonProperty("client_id") String clientId,
-                        @JsonProperty("scopes") List<String> scopes) {
+                        @JsonProperty("scopes") List<String> scopes,
+                        @JsonProperty("targets") List<String> targets) {
         public Login {
             scopes = scopes == null ? List.of("openid", "email", "profile", "offline_access") : List.copyOf(scopes);
             require(scopes.contains("openid"), "login.scopes must include openid");
+            targets = targets == null ? List.of() : List.copyOf(targets);
+            for (String target : targets) {
+                require(target != null && target.matches(SSH_HOST_PATTERN),
+                        "login.targets: " + target + " is not a host name or pattern (letters, digits, . - _ * ?)");
+            }
         }
     }
+
+    /** A host name or pattern that ssh_config's {@code Host} line holds as one word. */
+    public static final String SSH_HOST_PATTERN = "[A-Za-z0-9._*?-]{1,253}";
 
     public CaConfig {
         require(listen != null, "listen is required (e.g. 127.0.0.1:8080)");
@@ -149,12 +158,13 @@ public record CaConfig(
 
     private static Login resolveLogin(Login login, List<IssuerConfig> issuers) {
         if (login == null) {
-            return new Login(issuers.get(0).issuer(), issuers.get(0).audience(), null);
+            return new Login(issuers.get(0).issuer(), issuers.get(0).audience(), null, null);
         }
         String issuer = login.issuer() == null ? issuers.get(0).issuer() : login.issuer();
         IssuerConfig match = issuers.stream().filter(i -> i.issuer().equals(issuer)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("login.issuer " + issuer + " is not one of the configured issuers"));
-        return new Login(issuer, login.clientId() == null ? match.audience() : login.clientId(), login.scopes());
+        return new Login(issuer, login.clientId() == null ? match.audience() : login.clientId(), login.scopes(),
+                login.targets());
     }
 
     /** The SQLite database path named by {@link #store()}. */

@@ -71,7 +71,7 @@ public final class Routes {
                   BastionServices bastions, RecordingServices recordings, RevocationService revocations,
                   Supplier<Policy> policy, Clock clock, Checkpoints checkpoints) {
         this.loginConfig = new LoginConfig(config.login().issuer(), config.login().clientId(), config.login().scopes(),
-                config.bastion());
+                config.bastion(), config.login().targets());
         this.keys = keys;
         this.store = store;
         this.metrics = metrics;
@@ -108,7 +108,8 @@ public final class Routes {
         routes.get("/healthz", ctx -> ctx.result("ok"), Access.ANYONE);
         routes.get("/readyz", this::ready, Access.ANYONE);
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()), Access.ANYONE);
-        routes.get("/v1/login-config", ctx -> ctx.contentType("application/json").result(Json.write(loginConfig)), Access.ANYONE);
+        routes.get("/v1/login-config", ctx -> ctx.contentType("application/json")
+                .result(Json.write(RoutedTargets.published(loginConfig, policy.get()))), Access.ANYONE);
         routes.get("/v1/ca", this::caKeys, Access.ANYONE);
         routes.get("/v1/ca/user.pub", ctx -> ctx.contentType("text/plain").result(lines(targetsTrust())), Access.ANYONE);
         routes.get("/v1/ca/known_hosts", this::knownHosts, Access.ANYONE);

@@ -61,6 +61,8 @@ class ConfigLoaderTest {
                         null),
                 Arguments.of("fail/login-issuer-not-configured", VALID + "login:\n  issuer: https://other.example.com\n",
                         "ca.yaml:8: login.issuer https://other.example.com is not one of the configured issuers"),
+                Arguments.of("fail/login-target-not-a-host-pattern", VALID + "login:\n  targets: [demo, \"web ProxyCommand=x\"]\n",
+                        "ca.yaml:8: login: login.targets: web ProxyCommand=x is not a host name or pattern (letters, digits, . - _ * ?)"),
                 Arguments.of("fail/webhook-http-off-loopback", VALID + "webhooks:\n  - url: http://hooks.example.com/x\n",
                         null),
                 Arguments.of("fail/webhook-unknown-event", VALID + "webhooks:\n  - url: https://hooks.example.com/x\n"

@@ -10,14 +10,22 @@ import java.util.List;
  * @param clientId the public OIDC client id of the CLI
  * @param scopes   the scopes to ask for
  * @param bastion  the bastion's host:port, or null when none is configured
+ * @param targets  the ssh_config host patterns ({@code *}, {@code ?}) of the targets reached through
+ *                 the bastion, for {@code writ config}; empty when the CA names none
  */
 public record LoginConfig(
         @JsonProperty("issuer") String issuer,
         @JsonProperty("client_id") String clientId,
         @JsonProperty("scopes") List<String> scopes,
-        @JsonProperty("bastion") String bastion) {
+        @JsonProperty("bastion") String bastion,
+        @JsonProperty("targets") List<String> targets) {
 
     public LoginConfig {
         scopes = List.copyOf(scopes);
+        targets = targets == null ? List.of() : List.copyOf(targets);
+    }
+
+    public LoginConfig(String issuer, String clientId, List<String> scopes, String bastion) {
+        this(issuer, clientId, scopes, bastion, List.of());
     }
 }
